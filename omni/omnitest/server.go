@@ -1,0 +1,565 @@
+package omnitest
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultAPIKey is the bearer token a Server accepts unless WithAPIKey says
+// otherwise.
+const DefaultAPIKey = "omni-test-key"
+
+// DefaultBasePath is the path prefix of Server.URL, like the vendor's
+// /api/v1; clients append OrganizationsPath to it.
+const DefaultBasePath = "/api/v1"
+
+// OrganizationsPath is the endpoint a client appends to the base URL.
+const OrganizationsPath = "/reseller/organizations"
+
+// Errors returned by the Server's mutators for IDs it does not hold. They are
+// wrapped with the ID, so match them with errors.Is.
+var (
+	// ErrNoSuchOrg: no organization has the given ID.
+	ErrNoSuchOrg = errors.New("omnitest: no such organization")
+	// ErrNoSuchUser: the organization has no user with the given ID.
+	ErrNoSuchUser = errors.New("omnitest: no such user")
+)
+
+// Fault is a misbehaviour queued with Server.Fail: it replaces, delays or
+// damages the answer to the next Times requests to the endpoint, so a
+// client's error handling can be tested against a real HTTP peer. Fields
+// combine: Delay then the answer; Status/Body replace the answer, Truncate
+// cuts whatever answer is sent, RetryAfter and ContentType apply to it.
+type Fault struct {
+	// Status, when non-zero, answers this status with Body instead of the
+	// normal answer (authentication is not checked). With Body nil the body
+	// is a vendor-style JSON error for the status, such as
+	// {"error":"unauthorized","error_description":"Missing or invalid API key"}.
+	Status int
+	// Body, when non-nil, is sent instead of the normal body (with status 200
+	// if Status is 0): garbage, an HTML error page from a proxy, or
+	// {"success":false,"error":"…"} with HTTP 200.
+	Body []byte
+	// ContentType overrides the Content-Type header (default
+	// application/json), for example text/html for a proxy's error page.
+	ContentType string
+	// RetryAfter, when set, is sent as the Retry-After header (seconds or an
+	// HTTP date, verbatim, so malformed values can be tested too).
+	RetryAfter string
+	// Delay sleeps before answering. If the client gives up first, nothing
+	// is sent; Close cuts the wait short.
+	Delay time.Duration
+	// Hang never answers: the handler waits until the client gives up
+	// (its request context is done) or the server closes, which drops the
+	// connection.
+	Hang bool
+	// Truncate, when positive, sends only the first Truncate bytes of the
+	// answer (with the full Content-Length) and then drops the connection;
+	// negative sends the headers alone. A value at or beyond the body's
+	// length sends it whole.
+	Truncate int
+	// Times is how many requests get this fault; 0 (or negative) means every
+	// request until ClearFaults, which also holds back faults queued after
+	// it.
+	Times int
+}
+
+// queuedFault is a Fault with the number of requests it still applies to.
+type queuedFault struct {
+	f    Fault
+	left int
+}
+
+// Option configures a Server at creation.
+type Option func(*Server)
+
+// WithAPIKey sets the bearer token the server accepts (default
+// DefaultAPIKey). A request with no or another token gets 401
+// {"error":"unauthorized","error_description":"Missing or invalid API key"}.
+// The empty key turns authentication off, for poking at the demo with curl.
+func WithAPIKey(k string) Option {
+	return func(s *Server) { s.apiKey = k }
+}
+
+// WithForbiddenKey adds a token that authenticates but is not a reseller's,
+// answered with 403 {"error":"forbidden","error_description":"Reseller
+// access required"}, as the vendor answers a plain organization's key. It
+// may be given more than once.
+func WithForbiddenKey(k string) Option {
+	return func(s *Server) { s.forbidden[k] = true }
+}
+
+// WithBasePath sets the path prefix the endpoint lives under (default
+// DefaultBasePath), for example "" when the handler is mounted with
+// http.StripPrefix or to test a client against another base URL.
+func WithBasePath(path string) Option {
+	return func(s *Server) { s.basePath = strings.TrimSuffix(path, "/") }
+}
+
+// Server is a fake OmniDimension API serving GET
+// {URL}/reseller/organizations from a Payload the test controls. All of its
+// methods are safe for concurrent use with requests in flight. The body is
+// encoded once per version of the payload and served with Content-Length;
+// every mutation makes a new version.
+type Server struct {
+	// URL is the base URL a client is configured with, such as
+	// http://127.0.0.1:1234/api/v1; it is set by Start.
+	URL string
+
+	ts       *httptest.Server
+	basePath string
+	requests atomic.Int64
+	closing  chan struct{} // closed by Close, to release hanging handlers
+	stop     sync.Once
+
+	mu        sync.Mutex
+	p         *Payload
+	body      []byte // encoding of p, nil when stale; never modified once set
+	encodes   int64  // how many times p was encoded, for tests
+	apiKey    string
+	forbidden map[string]bool
+	faults    []queuedFault
+}
+
+// NewServer starts a server serving a deep copy of p (Fixture() when p is
+// nil). Callers must Close it, typically with t.Cleanup(s.Close).
+func NewServer(p *Payload, opts ...Option) *Server {
+	s := NewUnstartedServer(p, opts...)
+	s.Start()
+	return s
+}
+
+// NewUnstartedServer is NewServer without Start, so that the test can
+// adjust the state, or use StartTLS, before the first request.
+func NewUnstartedServer(p *Payload, opts ...Option) *Server {
+	if p == nil {
+		p = Fixture()
+	} else {
+		p = p.Clone()
+	}
+	s := &Server{
+		basePath:  DefaultBasePath,
+		closing:   make(chan struct{}),
+		p:         p,
+		apiKey:    DefaultAPIKey,
+		forbidden: make(map[string]bool),
+	}
+	for _, opt := range opts {
+		opt(s)
+	}
+	s.ts = httptest.NewUnstartedServer(s.Handler())
+	return s
+}
+
+// Start starts serving plain HTTP and sets URL.
+func (s *Server) Start() {
+	s.ts.Start()
+	s.URL = s.ts.URL + s.basePath
+}
+
+// StartTLS starts serving HTTPS with httptest's self-signed certificate and
+// sets URL; use Client to get a client that trusts it.
+func (s *Server) StartTLS() {
+	s.ts.StartTLS()
+	s.URL = s.ts.URL + s.basePath
+}
+
+// Client returns an *http.Client configured for the server (it trusts the
+// TLS certificate after StartTLS).
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// Close releases hanging and delayed handlers (their connections are
+// dropped), shuts the server down and waits for outstanding requests. It
+// may be called more than once.
+func (s *Server) Close() {
+	s.stop.Do(func() { close(s.closing) })
+	s.ts.Close()
+}
+
+// Handler returns the server's HTTP handler, so the fake can be mounted in
+// another server (see WithBasePath). It serves only GET on the endpoint:
+// other paths get 404 and other methods 405, both as JSON errors.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
+
+// Requests returns how many requests the handler has received, on any path.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// Body returns a copy of the encoded body currently served with 200,
+// encoding it first if the state changed; benchmarks use its length as the
+// size of a poll.
+func (s *Server) Body() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]byte(nil), s.bodyLocked()...)
+}
+
+// bodyLocked returns the cached encoding, making it if stale. s.mu is held.
+func (s *Server) bodyLocked() []byte {
+	if s.body == nil {
+		s.body = s.p.AppendJSON(nil)
+		s.encodes++
+	}
+	return s.body
+}
+
+// Snapshot returns a deep copy of the current state.
+func (s *Server) Snapshot() *Payload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.p.Clone()
+}
+
+// Update runs fn on the live state under the server's lock, for changes the
+// other mutators do not cover (renames, vendor-added fields, duplicate IDs).
+// fn must not keep p or call the Server's methods.
+func (s *Server) Update(fn func(p *Payload)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.body = nil
+	fn(s.p)
+}
+
+// SetAPIKey changes the accepted bearer token, to simulate a key being
+// rotated or revoked while the bot runs.
+func (s *Server) SetAPIKey(k string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKey = k
+}
+
+// mutate runs fn on the state and invalidates the body if it succeeds.
+func (s *Server) mutate(fn func(p *Payload) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := fn(s.p); err != nil {
+		return err
+	}
+	s.body = nil
+	return nil
+}
+
+// mutateOrg runs fn on the org with the given ID.
+func (s *Server) mutateOrg(orgID int64, fn func(o *Org) error) error {
+	return s.mutate(func(p *Payload) error {
+		o := p.org(orgID)
+		if o == nil {
+			return fmt.Errorf("%w: id %d", ErrNoSuchOrg, orgID)
+		}
+		return fn(o)
+	})
+}
+
+// mutateUser runs fn on a user of an org.
+func (s *Server) mutateUser(orgID, userID int64, fn func(u *User)) error {
+	return s.mutateOrg(orgID, func(o *Org) error {
+		u := o.user(userID)
+		if u == nil {
+			return fmt.Errorf("%w: id %d in organization %d", ErrNoSuchUser, userID, orgID)
+		}
+		fn(u)
+		return nil
+	})
+}
+
+// SetBalance sets an org's "org_balance".
+func (s *Server) SetBalance(orgID int64, v float64) error {
+	return s.mutateOrg(orgID, func(o *Org) error { o.Balance = v; return nil })
+}
+
+// SetCostPerMin sets an org's "cost_per_min".
+func (s *Server) SetCostPerMin(orgID int64, v float64) error {
+	return s.mutateOrg(orgID, func(o *Org) error { o.CostPerMin = v; return nil })
+}
+
+// SetConcurrency sets an org's "concurrent_call_limit".
+func (s *Server) SetConcurrency(orgID int64, n int) error {
+	return s.mutateOrg(orgID, func(o *Org) error { o.ConcurrentCallLimit = n; return nil })
+}
+
+// AddOrg adds a deep copy of o at the end of "organizations", or replaces
+// the org with the same ID in place. An ID of 0 gets the next free ID (at
+// least SyntheticFirstOrgID); read it back with Snapshot.
+func (s *Server) AddOrg(o Org) {
+	o = o.Clone()
+	_ = s.mutate(func(p *Payload) error {
+		if o.ID == 0 {
+			o.ID = SyntheticFirstOrgID
+			for i := range p.Orgs {
+				o.ID = max(o.ID, p.Orgs[i].ID+1)
+			}
+		}
+		if old := p.org(o.ID); old != nil {
+			*old = o
+			return nil
+		}
+		p.Orgs = append(p.Orgs, o)
+		return nil
+	})
+}
+
+// RemoveOrg removes an org and its users.
+func (s *Server) RemoveOrg(id int64) error {
+	return s.mutate(func(p *Payload) error {
+		for i := range p.Orgs {
+			if p.Orgs[i].ID == id {
+				p.Orgs = append(p.Orgs[:i:i], p.Orgs[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: id %d", ErrNoSuchOrg, id)
+	})
+}
+
+// AddUser adds a deep copy of u at the end of an org's users, or replaces
+// the org's user with the same ID in place. An ID of 0 gets the next ID
+// free across all orgs.
+func (s *Server) AddUser(orgID int64, u User) error {
+	u = u.Clone()
+	return s.mutate(func(p *Payload) error {
+		o := p.org(orgID)
+		if o == nil {
+			return fmt.Errorf("%w: id %d", ErrNoSuchOrg, orgID)
+		}
+		if u.ID == 0 {
+			u.ID = SyntheticFirstUserID
+			for i := range p.Orgs {
+				for j := range p.Orgs[i].Users {
+					u.ID = max(u.ID, p.Orgs[i].Users[j].ID+1)
+				}
+			}
+		}
+		if old := o.user(u.ID); old != nil {
+			*old = u
+			return nil
+		}
+		o.Users = append(o.Users, u)
+		return nil
+	})
+}
+
+// RemoveUser removes a user from an org.
+func (s *Server) RemoveUser(orgID, userID int64) error {
+	return s.mutateOrg(orgID, func(o *Org) error {
+		for i := range o.Users {
+			if o.Users[i].ID == userID {
+				o.Users = append(o.Users[:i:i], o.Users[i+1:]...)
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: id %d in organization %d", ErrNoSuchUser, userID, orgID)
+	})
+}
+
+// SetFlag switches a user's dashboard menu flag on or off. Unknown flag
+// names are accepted, as the vendor adds flags without notice; they are
+// emitted after the known ones.
+func (s *Server) SetFlag(orgID, userID int64, flag string, on bool) error {
+	return s.mutateUser(orgID, userID, func(u *User) {
+		if u.Menus == nil {
+			u.Menus = make(map[string]bool)
+		}
+		u.Menus[flag] = on
+	})
+}
+
+// SetUserActive sets a user's "is_active".
+func (s *Server) SetUserActive(orgID, userID int64, active bool) error {
+	return s.mutateUser(orgID, userID, func(u *User) { u.IsActive = active })
+}
+
+// SetResellerFlag switches a flag of the reseller's own access control.
+func (s *Server) SetResellerFlag(flag string, on bool) {
+	_ = s.mutate(func(p *Payload) error {
+		if p.ResellerMenus == nil {
+			p.ResellerMenus = make(map[string]bool)
+		}
+		p.ResellerMenus[flag] = on
+		return nil
+	})
+}
+
+// Fail queues a fault after those already queued.
+func (s *Server) Fail(f Fault) {
+	f.Body = bytes.Clone(f.Body) // nil stays nil: "no custom body"
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, queuedFault{f: f, left: f.Times})
+}
+
+// ClearFaults drops every queued fault; requests are answered normally
+// again.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// PendingFaults returns how many faults are still queued (a fault with
+// Times 0 stays queued until ClearFaults).
+func (s *Server) PendingFaults() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.faults)
+}
+
+// takeFault pops the fault for this request, if any.
+func (s *Server) takeFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return Fault{}, false
+	}
+	q := &s.faults[0]
+	f := q.f
+	if q.left > 0 {
+		q.left--
+		if q.left == 0 {
+			s.faults = s.faults[1:]
+		}
+	}
+	return f, true
+}
+
+// serve is the HTTP handler behind Handler.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	path := r.URL.Path
+	if path != s.basePath+OrganizationsPath {
+		writeAnswer(w, http.StatusNotFound, "", ErrorBody(http.StatusNotFound), 0)
+		return
+	}
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		writeAnswer(w, http.StatusMethodNotAllowed, "", ErrorBody(http.StatusMethodNotAllowed), 0)
+		return
+	}
+	f, faulty := s.takeFault()
+	if faulty {
+		if f.Hang {
+			s.wait(r.Context(), -1)
+			return
+		}
+		if f.Delay > 0 && !s.wait(r.Context(), f.Delay) {
+			return
+		}
+	}
+	var status int
+	var body []byte
+	switch {
+	case faulty && f.Status != 0 && f.Body == nil:
+		status, body = f.Status, ErrorBody(f.Status)
+	case faulty && (f.Status != 0 || f.Body != nil):
+		status, body = cmp.Or(f.Status, http.StatusOK), f.Body
+	default:
+		status, body = s.answer(r)
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
+	}
+	if faulty && f.RetryAfter != "" {
+		w.Header().Set("Retry-After", f.RetryAfter)
+	}
+	writeAnswer(w, status, f.ContentType, body, f.Truncate)
+}
+
+// answer is the normal answer: the key check, then the cached body.
+func (s *Server) answer(r *http.Request) (int, []byte) {
+	token, ok := bearerToken(r.Header.Get("Authorization"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.apiKey != "" {
+		if ok && s.forbidden[token] {
+			return http.StatusForbidden, ErrorBody(http.StatusForbidden)
+		}
+		if !ok || token != s.apiKey {
+			return http.StatusUnauthorized, ErrorBody(http.StatusUnauthorized)
+		}
+	}
+	return http.StatusOK, s.bodyLocked()
+}
+
+// wait sleeps for d (forever when d < 0) and reports whether to go on
+// answering: false when the client gave up. When the server closes, the
+// connection is dropped instead, so that Close does not wait for the sleep.
+func (s *Server) wait(ctx context.Context, d time.Duration) bool {
+	var timeout <-chan time.Time
+	if d >= 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-timeout:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		panic(http.ErrAbortHandler) // net/http drops the connection silently
+	}
+}
+
+// writeAnswer sends status and body, cut to truncate bytes when asked.
+func writeAnswer(w http.ResponseWriter, status int, contentType string, body []byte, truncate int) {
+	h := w.Header()
+	h.Set("Content-Type", cmp.Or(contentType, "application/json"))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if truncate == 0 || truncate >= len(body) {
+		_, _ = w.Write(body)
+		return
+	}
+	_, _ = w.Write(body[:max(truncate, 0)])
+	_ = http.NewResponseController(w).Flush()
+	panic(http.ErrAbortHandler) // drop the connection mid-body
+}
+
+// bearerToken extracts the token of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive, as RFC 6750 allows.
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+// ErrorBody returns the vendor-style JSON error body the server sends for
+// an HTTP status, such as {"error":"unauthorized","error_description":
+// "Missing or invalid API key"} for 401, so tests can assert on it.
+func ErrorBody(status int) []byte {
+	var code, desc string
+	switch status {
+	case http.StatusUnauthorized:
+		code, desc = "unauthorized", "Missing or invalid API key"
+	case http.StatusForbidden:
+		code, desc = "forbidden", "Reseller access required"
+	case http.StatusNotFound:
+		code, desc = "not_found", "The requested URL was not found on the server"
+	case http.StatusMethodNotAllowed:
+		code, desc = "method_not_allowed", "The method is not allowed for the requested URL"
+	case http.StatusTooManyRequests:
+		code, desc = "rate_limited", "Too many requests, retry later"
+	default:
+		desc = http.StatusText(status)
+		if desc == "" {
+			desc = "HTTP " + strconv.Itoa(status)
+		}
+		code = strings.ToLower(strings.NewReplacer(" ", "_", "-", "_", "'", "").Replace(desc))
+	}
+	b := append([]byte(nil), `{"error":`...)
+	b = appendString(b, code)
+	b = append(b, `,"error_description":`...)
+	b = appendString(b, desc)
+	return append(b, '}')
+}

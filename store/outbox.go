@@ -1,0 +1,191 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The outbox makes delivery at-least-once and restart-safe: a poll's
+// messages are written in the same transaction as the state that produced
+// them, and leave the outbox only once the receiver has accepted them. The
+// receipt of each delivered message is kept a while (the sent log), so that
+// a later message can reply to it and a restart cannot deliver it twice.
+
+// Message is a message waiting in the outbox.
+type Message struct {
+	ID   uint64
+	Body []byte
+	// ReplyTo is the ID of the message this one follows up, or 0.
+	ReplyTo  uint64
+	Enqueued time.Time
+	// Attempts counts failed deliveries so far, and LastError says why the
+	// last one failed.
+	Attempts  int
+	LastError string
+}
+
+func enqueue(tx *bolt.Tx, msgs []Outgoing, at time.Time) ([]uint64, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	outbox := tx.Bucket(bucketOutbox)
+	ids := make([]uint64, len(msgs))
+	for i, m := range msgs {
+		id, err := outbox.NextSequence()
+		if err != nil {
+			return nil, err
+		}
+		ids[i] = id
+		var replyTo uint64
+		if m.ReplyTo >= 0 {
+			if m.ReplyTo >= i {
+				return nil, fmt.Errorf("message %d replies to message %d, which is not earlier in the commit", i, m.ReplyTo)
+			}
+			replyTo = ids[m.ReplyTo]
+		}
+		msg := Message{ID: id, Body: m.Body, ReplyTo: replyTo, Enqueued: at}
+		if err := outbox.Put(seqKey(id), encodeMessage(&msg)); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
+}
+
+// Pending returns up to limit messages waiting in the outbox, oldest first
+// (limit ≤ 0: all).
+func (s *Store) Pending(limit int) ([]Message, error) {
+	var msgs []Message
+	err := s.view(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketOutbox).Cursor()
+		for k, v := c.First(); k != nil && (limit <= 0 || len(msgs) < limit); k, v = c.Next() {
+			m, err := decodeMessage(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, m)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	return msgs, nil
+}
+
+// OutboxLen counts the messages waiting.
+func (s *Store) OutboxLen() (int, error) {
+	var n int
+	err := s.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
+// MarkSent removes a delivered message from the outbox and records its
+// receipt (for Slack, the message's ts), in one transaction. Marking a
+// message that is no longer in the outbox is not an error: it was marked
+// already.
+func (s *Store) MarkSent(id uint64, receipt string, at time.Time) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketOutbox).Delete(seqKey(id)); err != nil {
+			return err
+		}
+		sent := tx.Bucket(bucketSent)
+		e := encoder{}
+		e.varint(at.UnixNano())
+		e.str(receipt)
+		if err := sent.Put(seqKey(id), e.b); err != nil {
+			return err
+		}
+		return pruneSent(sent, at.Add(-s.opts.SentRetention))
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark message %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// pruneSent drops receipts older than cutoff. IDs grow with time, so the
+// oldest receipts come first.
+func pruneSent(sent *bolt.Bucket, cutoff time.Time) error {
+	var drop [][]byte
+	c := sent.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		d := decoder{b: v}
+		if !time.Unix(0, d.varint()).Before(cutoff) {
+			break
+		}
+		drop = append(drop, append([]byte(nil), k...))
+	}
+	for _, k := range drop {
+		if err := sent.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// MarkFailed records a failed delivery attempt; the message stays queued.
+func (s *Store) MarkFailed(id uint64, reason string) error {
+	err := s.update(func(tx *bolt.Tx) error {
+		outbox := tx.Bucket(bucketOutbox)
+		v := outbox.Get(seqKey(id))
+		if v == nil {
+			return nil
+		}
+		m, err := decodeMessage(id, v)
+		if err != nil {
+			return err
+		}
+		m.Attempts++
+		m.LastError = reason
+		return outbox.Put(seqKey(id), encodeMessage(&m))
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark message %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// Receipt returns the receipt of a delivered message, or ErrNotFound if it
+// was not delivered (or its receipt has expired).
+func (s *Store) Receipt(id uint64) (string, error) {
+	var receipt string
+	err := s.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSent).Get(seqKey(id))
+		if v == nil {
+			return fmt.Errorf("store: receipt of message %d: %w", id, ErrNotFound)
+		}
+		d := decoder{b: v}
+		d.varint()
+		receipt = d.str()
+		return d.err
+	})
+	return receipt, err
+}
+
+func seqKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+func encodeMessage(m *Message) []byte {
+	e := encoder{}
+	e.uvarint(m.ReplyTo)
+	e.time(m.Enqueued)
+	e.uvarint(uint64(m.Attempts))
+	e.str(m.LastError)
+	e.b = append(e.b, m.Body...)
+	return e.b
+}
+
+func decodeMessage(id uint64, b []byte) (Message, error) {
+	d := decoder{b: b}
+	m := Message{ID: id, ReplyTo: d.uvarint(), Enqueued: d.time(), Attempts: int(d.uvarint()), LastError: d.str()}
+	if d.err != nil {
+		return Message{}, fmt.Errorf("outbox message %d: %w", id, d.err)
+	}
+	m.Body = append([]byte(nil), d.b...)
+	return m, nil
+}

@@ -239,6 +239,7 @@ type Server struct {
 	channels   map[string]*channelState
 	tsSeq      int
 	tickets    map[string]bool
+	scheduled  map[string]bool
 	conns      map[*wsConn]bool // open sockets; true once hello was sent
 	connSeq    int
 	opened     int
@@ -278,6 +279,7 @@ func NewServer(opts ...Option) *Server {
 		ackTimeout: cfg.ackTimeout,
 		channels:   make(map[string]*channelState),
 		tickets:    make(map[string]bool),
+		scheduled:  make(map[string]bool),
 		conns:      make(map[*wsConn]bool),
 		pending:    make(map[string]chan Ack),
 		envelopes:  make(map[string]*envelopeState),

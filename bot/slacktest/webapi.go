@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -173,6 +174,18 @@ func (s *Server) builtinLocked(method string, p url.Values) apiResult {
 			return errResult("channel_not_found")
 		}
 		return okResult(map[string]any{"channel": channelJSON(ch)})
+	case "chat.scheduleMessage":
+		return s.scheduleLocked(p)
+	case "chat.deleteScheduledMessage":
+		ch := s.lookupChannelLocked(p.Get("channel"))
+		switch {
+		case ch == nil:
+			return errResult("channel_not_found")
+		case !s.scheduled[p.Get("scheduled_message_id")]:
+			return errResult("invalid_scheduled_message_id")
+		}
+		delete(s.scheduled, p.Get("scheduled_message_id"))
+		return okResult(map[string]any{})
 	case "conversations.join":
 		ch := s.lookupChannelLocked(p.Get("channel"))
 		if ch == nil {
@@ -192,7 +205,8 @@ func (s *Server) builtinLocked(method string, p url.Values) apiResult {
 func builtinMethod(method string) bool {
 	switch method {
 	case "auth.test", "apps.connections.open", "chat.postMessage", "chat.postEphemeral",
-		"chat.update", "chat.delete", "conversations.info", "conversations.join":
+		"chat.update", "chat.delete", "conversations.info", "conversations.join",
+		"chat.scheduleMessage", "chat.deleteScheduledMessage":
 		return true
 	}
 	return false
@@ -360,6 +374,36 @@ func (s *Server) postLocked(p url.Values, ephemeral bool) apiResult {
 		return okResult(map[string]any{"message_ts": m.TS})
 	}
 	return okResult(map[string]any{"channel": m.Channel, "ts": m.TS, "message": messageJSON(m)})
+}
+
+// scheduleLocked accepts a message to post later, checking the channel
+// like chat.postMessage does; the message is never posted (tests do not run
+// that long), only remembered until deleted.
+func (s *Server) scheduleLocked(p url.Values) apiResult {
+	ch := s.lookupChannelLocked(p.Get("channel"))
+	switch {
+	case ch == nil:
+		return errResult("channel_not_found")
+	case !ch.member:
+		return errResult("not_in_channel")
+	}
+	postAt, err := strconv.ParseInt(p.Get("post_at"), 10, 64)
+	if err != nil || postAt <= time.Now().Unix() {
+		return errResult("time_in_past")
+	}
+	if _, code := validateMessage(p.Get("text"), p.Get("blocks")); code != "" {
+		return errResult(code)
+	}
+	id := "Q" + randomID(10)
+	s.scheduled[id] = true
+	return okResult(map[string]any{"channel": ch.id, "scheduled_message_id": id, "post_at": postAt})
+}
+
+// ScheduledMessages counts messages scheduled and not deleted.
+func (s *Server) ScheduledMessages() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.scheduled)
 }
 
 // findMessageLocked returns the index of the live, non-ephemeral message

@@ -1,0 +1,366 @@
+package bot
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
+)
+
+// Commands answers /orgs and /org from the latest snapshot, with no API call.
+// Slack and the demo console share it, so both show the same answers. It is
+// safe for concurrent use: polls swap the index while commands read it.
+type Commands struct {
+	rule     alerts.LowBalanceRule
+	now      func() time.Time
+	pageSize int
+	index    atomic.Pointer[Index]
+	health   atomic.Pointer[Health]
+}
+
+// Health describes the poller for answers: when polls have been failing,
+// answers say their data may be stale.
+type Health struct {
+	Failures     int
+	FailingSince time.Time
+	LastError    string
+}
+
+// DefaultPageSize is how many orgs one /orgs page lists.
+const DefaultPageSize = 20
+
+// maxUsersShown bounds the users one /org answer lists, to stay within one
+// Slack message.
+const maxUsersShown = 40
+
+// NewCommands returns a command handler. rule decides which orgs /orgs low
+// lists and which /orgs marks; now is the clock for "3 minutes ago".
+func NewCommands(rule alerts.LowBalanceRule, now func() time.Time) *Commands {
+	return &Commands{rule: rule, now: now, pageSize: DefaultPageSize}
+}
+
+// SetSnapshot makes snap the data commands answer from. When changed is
+// false (the poll changed nothing) the index is kept and only its age is
+// refreshed.
+func (c *Commands) SetSnapshot(snap *omni.Snapshot, changed bool) {
+	if old := c.index.Load(); old != nil && !changed {
+		c.index.Store(old.withPolledAt(snap.PolledAt))
+		return
+	}
+	c.index.Store(NewIndex(snap, c.rule))
+}
+
+// SetHealth records the poller's health for answers to mention.
+func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
+
+// Handle answers one command. command is "/orgs" or "/org" (the slash is
+// optional); text is what followed it.
+func (c *Commands) Handle(command, text string) Message {
+	return c.answer(command, text).render()
+}
+
+func (c *Commands) answer(command, text string) *doc {
+	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
+	text = strings.TrimSpace(text)
+	if strings.EqualFold(text, "help") || (cmd == "org" && text == "") {
+		return usage()
+	}
+	if cmd != "org" && cmd != "orgs" {
+		return usage()
+	}
+	ix := c.index.Load()
+	if ix == nil {
+		d := &doc{}
+		d.notification(txt("No data yet"))
+		d.section(line{txt("No data yet: the first poll of the OmniDimension API has not finished. Try again in a minute.")})
+		c.healthNote(d)
+		return d
+	}
+	if cmd == "org" {
+		return c.org(ix, text)
+	}
+	return c.orgs(ix, text)
+}
+
+func usage() *doc {
+	d := &doc{}
+	d.notification(txt("resellerbot: /orgs lists every org, /org NAME shows one"))
+	d.header("resellerbot")
+	d.section(
+		line{bold("/orgs"), txt(" — every org, riskiest first (least calling time left), with reseller totals")},
+		line{bold("/orgs low"), txt(" — only orgs with a low balance")},
+		line{bold("/orgs page 2"), txt(" — the next page")},
+		line{bold("/org Acme"), txt(" — one org and all its users, by id, name, prefix or part of the name")},
+	)
+	d.context(txt("Answers come from the latest poll and only you see them."))
+	return d
+}
+
+// ageLine says how old the data is.
+func (c *Commands) ageLine(ix *Index) span {
+	now := c.now()
+	return txt("Data from " + Ago(ix.polledAt, now) + " (" + Stamp(ix.polledAt) + ")")
+}
+
+// healthNote warns that data may be stale while polls fail.
+func (c *Commands) healthNote(d *doc) {
+	h := c.health.Load()
+	if h == nil || h.Failures == 0 {
+		return
+	}
+	d.context(txt(fmt.Sprintf("⚠️ The last %s failed (since %s); this data may be stale.",
+		plural(h.Failures, "poll"), Ago(h.FailingSince, c.now()))))
+}
+
+// orgs lists orgs riskiest first, a page at a time: "/orgs", "/orgs low",
+// "/orgs page 3", "/orgs low 2".
+func (c *Commands) orgs(ix *Index, text string) *doc {
+	list, lowOnly, page := ix.risk, false, 1
+	for _, word := range strings.Fields(strings.ToLower(text)) {
+		switch {
+		case word == "low":
+			list, lowOnly = ix.low, true
+		case word == "page" || word == "p":
+		default:
+			n, err := strconv.Atoi(word)
+			if err != nil || n < 1 {
+				return c.orgsUsage(text)
+			}
+			page = n
+		}
+	}
+	pages := max(1, (len(list)+c.pageSize-1)/c.pageSize)
+	page = min(page, pages)
+	from, to := (page-1)*c.pageSize, min(page*c.pageSize, len(list))
+
+	d := &doc{}
+	title := plural(len(ix.snap.Orgs), "org") + ", riskiest first"
+	if lowOnly {
+		title = plural(len(list), "org") + " with a low balance"
+	}
+	d.notification(txt(title))
+	d.header("🏢 " + title)
+	d.section(c.totals(ix))
+
+	var lines []line
+	for _, i := range list[from:to] {
+		lines = append(lines, c.orgLine(&ix.snap.Orgs[i]))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, line{txt("No org has a low balance. 🎉")})
+	}
+	// Ten orgs a section stays far below 3,000 characters.
+	for len(lines) > 0 {
+		n := min(10, len(lines))
+		d.section(lines[:n]...)
+		lines = lines[n:]
+	}
+
+	nav := fmt.Sprintf("Page %d of %d", page, pages)
+	if page < pages {
+		next := "/orgs page " + strconv.Itoa(page+1)
+		if lowOnly {
+			next = "/orgs low " + strconv.Itoa(page+1)
+		}
+		nav += " · " + next + " for more"
+	}
+	if !lowOnly {
+		nav += " · /orgs low for low balances only"
+	}
+	d.context(txt(nav+" · "), c.ageLine(ix))
+	c.healthNote(d)
+	return d
+}
+
+func (c *Commands) orgsUsage(text string) *doc {
+	d := &doc{}
+	d.notification(txt("Unknown /orgs option"))
+	d.section(line{txt("I don't understand “"), txt(text), txt("”. Try "), bold("/orgs"), txt(", "), bold("/orgs low"), txt(" or "), bold("/orgs page 2"), txt(".")})
+	return d
+}
+
+// totals is the reseller's summary line: orgs, users, balance by currency,
+// how many are low.
+func (c *Commands) totals(ix *Index) line {
+	var currencies []string
+	sums := map[string]float64{}
+	for i := range ix.snap.Orgs {
+		o := &ix.snap.Orgs[i]
+		if _, ok := sums[o.Currency]; !ok {
+			currencies = append(currencies, o.Currency)
+		}
+		sums[o.Currency] += o.Balance
+	}
+	var balances []string
+	for _, cur := range currencies {
+		balances = append(balances, Money(sums[cur], cur))
+	}
+	l := line{}
+	if name := ix.snap.Reseller.Name; name != "" {
+		l = append(l, bold(name), txt(" · "))
+	}
+	s := plural(len(ix.snap.Orgs), "org") + " · " + plural(ix.users, "user")
+	if len(balances) > 0 {
+		s += " · total balance " + strings.Join(balances, " + ")
+	}
+	s += " · " + strconv.Itoa(len(ix.low)) + " low"
+	if lim := ix.snap.Reseller.ConcurrentCallLimit; lim > 0 {
+		s += " · " + plural(lim, "concurrent call") + " for the reseller"
+	}
+	return append(l, txt(s))
+}
+
+// orgLine is one org in /orgs: "*Beta Co* (4002) · $13.00 · $0.20/min ·
+// about 1 hour · 5 concurrent calls · 1 user".
+func (c *Commands) orgLine(o *omni.Org) line {
+	runway, limited := o.Runway()
+	mark := ""
+	if c.rule.Breached(o) {
+		mark = "⚠️ "
+	}
+	return append(line{txt(mark)}, append(orgName(alerts.OrgRef{ID: o.ID, Name: o.Name}, true),
+		txt(fmt.Sprintf(" · %s · %s · %s · %s · %s", Money(o.Balance, o.Currency), Rate(o.CostPerMin, o.Currency),
+			Runway(runway, limited), plural(o.ConcurrentCallLimit, "concurrent call"), plural(len(o.Users), "user"))))...)
+}
+
+// org shows one org: its figures, then each user.
+func (c *Commands) org(ix *Index, query string) *doc {
+	m := ix.Lookup(query)
+	d := &doc{}
+	switch {
+	case m.Org == nil && len(m.Candidates) == 0:
+		d.notification(txt("No org matches “"), txt(query), txt("”"))
+		d.section(line{txt("No org matches “"), txt(query), txt("”. Try "), bold("/orgs"), txt(" to list them all.")})
+		d.context(c.ageLine(ix))
+		return d
+	case m.Org == nil:
+		d.notification(txt(fmt.Sprintf("%d orgs match “", len(m.Candidates)+m.More)), txt(query), txt("”"))
+		lines := []line{{txt(fmt.Sprintf("%d orgs match “", len(m.Candidates)+m.More)), txt(query), txt("”:")}}
+		for _, o := range m.Candidates {
+			lines = append(lines, c.orgLine(o))
+		}
+		if m.More > 0 {
+			lines = append(lines, line{txt(fmt.Sprintf("… and %d more. Narrow it down, or use the id.", m.More))})
+		} else {
+			lines = append(lines, line{txt("Use "), bold("/org ID"), txt(" to pick one.")})
+		}
+		d.section(lines...)
+		d.context(c.ageLine(ix))
+		return d
+	}
+	o := m.Org
+	now := c.now()
+	runway, limited := o.Runway()
+	d.notification(txt(o.Name), txt(": "+Money(o.Balance, o.Currency)+", "+Runway(runway, limited)+" of calls, "+plural(len(o.Users), "user")))
+	d.header("🏢 " + o.Name + " (" + strconv.FormatInt(o.ID, 10) + ")")
+	if m.Fuzzy {
+		d.context(txt("Closest match for “"), txt(query), txt("”"))
+	}
+	fs := []field{
+		{"Balance", line{txt(Money(o.Balance, o.Currency))}},
+		{"Runway", line{txt(Runway(runway, limited))}},
+		{"Cost per minute", line{txt(Rate(o.CostPerMin, o.Currency))}},
+		{"Concurrent calls", line{txt(strconv.Itoa(o.ConcurrentCallLimit))}},
+		{"Users", line{txt(strconv.Itoa(len(o.Users)))}},
+	}
+	if o.Timezone != "" {
+		fs = append(fs, field{"Timezone", line{txt(o.Timezone)}})
+	}
+	if !o.Created.IsZero() {
+		fs = append(fs, field{"Created", line{txt(Stamp(o.Created) + " (" + Ago(o.Created, now) + ")")}})
+	}
+	if c.rule.Breached(o) {
+		fs = append(fs, field{"Status", line{txt("⚠️ low balance")}})
+	}
+	d.fields(fs...)
+	d.divider()
+
+	var lines []line
+	size := 0
+	for i := range o.Users {
+		if i == maxUsersShown {
+			lines = append(lines, line{txt(fmt.Sprintf("… and %d more users, not shown to stay within one Slack message.", len(o.Users)-maxUsersShown))})
+			break
+		}
+		for _, l := range c.userLines(&o.Users[i], ix.snap.Scope, now) {
+			if n := l.len() + 1; size+n > maxSectionText {
+				d.section(lines...)
+				lines, size = nil, 0
+			}
+			lines = append(lines, l)
+			size += l.len() + 1
+		}
+	}
+	if len(o.Users) == 0 {
+		lines = append(lines, line{txt("No users.")})
+	}
+	d.section(lines...)
+	d.context(c.ageLine(ix))
+	c.healthNote(d)
+	return d
+}
+
+// userLines is one user as two compact lines: who and when, then menus.
+func (c *Commands) userLines(u *omni.User, scope omni.Flags, now time.Time) []line {
+	who := line{bold(orDefault(u.Name, "user "+strconv.FormatInt(u.ID, 10)))}
+	details := []string{}
+	if u.Email != "" {
+		details = append(details, u.Email)
+	}
+	if u.Phone != "" {
+		details = append(details, u.Phone)
+	}
+	login := "never logged in"
+	if !u.LastLogin.IsZero() {
+		login = "last login " + Ago(u.LastLogin, now)
+	}
+	details = append(details, login)
+	if u.Active {
+		details = append(details, "active")
+	} else {
+		details = append(details, "inactive")
+	}
+	switch {
+	case u.Expiry.IsZero():
+		details = append(details, "no expiry")
+	case u.Expiry.Before(now):
+		details = append(details, "expired "+Ago(u.Expiry, now))
+	default:
+		details = append(details, "expires "+Ago(u.Expiry, now))
+	}
+	if u.AccessLevel != "" {
+		details = append(details, "access level "+u.AccessLevel)
+	}
+	who = append(who, txt(" · "+strings.Join(details, " · ")))
+
+	menus := "    Menus: none"
+	if keys := u.Menus.Keys(); len(keys) > 0 {
+		labels := make([]string, len(keys))
+		for i, k := range keys {
+			labels[i] = omni.FlagLabel(k)
+		}
+		menus = "    Menus: " + strings.Join(labels, ", ")
+	}
+	ml := line{txt(menus)}
+	// Without the reseller's access control in the payload there is
+	// nothing to compare with.
+	if beyond := u.Menus.Minus(scope); scope.Len() > 0 && len(beyond) > 0 {
+		labels := make([]string, len(beyond))
+		for i, k := range beyond {
+			labels[i] = omni.FlagLabel(k)
+		}
+		ml = append(ml, txt(" · ⛔ beyond the reseller's scope: "+strings.Join(labels, ", ")))
+	}
+	return []line{who, ml}
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Console stands in for Slack in the demo: alerts print as plain text and
+// commands typed on a line are answered with the same renderings Slack
+// shows. It is safe for concurrent use; output from alerts and answers does
+// not interleave.
+type Console struct {
+	mu   sync.Mutex
+	out  io.Writer
+	sent int
+}
+
+// NewConsole returns a Console writing to out.
+func NewConsole(out io.Writer) *Console { return &Console{out: out} }
+
+// Send implements Sender by printing the message.
+func (c *Console) Send(_ context.Context, m Message, replyTo string) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent++
+	title := "alert"
+	if replyTo != "" {
+		title = "alert, continued in the thread of " + replyTo
+	}
+	c.printf("\n── %s %s\n%s", title, strings.Repeat("─", max(0, 60-len(title))), m.Plain)
+	return "console-" + strconv.Itoa(c.sent), nil
+}
+
+// Println writes a line of its own, such as a banner.
+func (c *Console) Println(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.printf("%s\n", s)
+}
+
+func (c *Console) printf(format string, args ...any) {
+	fmt.Fprintf(c.out, format, args...)
+}
+
+// Serve reads commands from in, one a line ("/orgs low", "/org acme",
+// "help"), and prints the answers until in ends, "quit" is typed or ctx
+// ends. The slash is optional.
+func (c *Console) Serve(ctx context.Context, in io.Reader, commands *Commands) error {
+	lines := make(chan string)
+	errs := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		errs <- sc.Err()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errs:
+			return err
+		case text := <-lines:
+			text = strings.TrimSpace(text)
+			if text == "" {
+				continue
+			}
+			cmd, args, _ := strings.Cut(text, " ")
+			switch strings.ToLower(strings.TrimPrefix(cmd, "/")) {
+			case "quit", "exit":
+				return nil
+			case "org", "orgs":
+			default:
+				cmd, args = "/org", "help"
+			}
+			answer := commands.Handle(cmd, args)
+			c.mu.Lock()
+			c.printf("\n── %s %s\n%s", text, strings.Repeat("─", max(0, 60-len(text))), answer.Plain)
+			c.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/resellerbot/resellerbot/store"
+)
+
+// Sender delivers rendered messages somewhere people read them: a Slack
+// channel, or the demo's console.
+type Sender interface {
+	// Send delivers m, as a reply in the thread of the message whose
+	// receipt is replyTo when replyTo is not empty, and returns the new
+	// message's receipt (for Slack, its ts).
+	Send(ctx context.Context, m Message, replyTo string) (receipt string, err error)
+}
+
+// SendError qualifies a failed Send, so the Deliverer knows whether and
+// when to try again. Errors that are not a *SendError are retried with
+// backoff.
+type SendError struct {
+	Err error
+	// RetryAfter is the receiver's explicit request to wait (HTTP 429).
+	RetryAfter time.Duration
+	// Permanent means retrying soon will not help until someone acts: a
+	// revoked token, a missing channel. Hint says what to do.
+	Permanent bool
+	Hint      string
+	// Rejected means the receiver refuses this message's content (for
+	// Slack, invalid_blocks): the Deliverer falls back to plain text.
+	Rejected bool
+}
+
+func (e *SendError) Error() string {
+	if e.Hint != "" {
+		return e.Err.Error() + " (" + e.Hint + ")"
+	}
+	return e.Err.Error()
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// DelivererConfig wires a Deliverer.
+type DelivererConfig struct {
+	Store  *store.Store
+	Sender Sender
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Backoff is the first wait after a transient failure, doubling up to
+	// MaxBackoff; defaults 1s and 5m.
+	Backoff, MaxBackoff time.Duration
+	// OnSend, if set, is told the outcome of every attempt: nil error for a
+	// delivered message, or the error.
+	OnSend func(err error)
+}
+
+// Deliverer drains the outbox in order, at least once: a message leaves the
+// outbox only after the receiver accepted it. It honours Retry-After, backs
+// off on transient errors, and keeps messages queued through permanent ones,
+// saying once what an operator must fix.
+type Deliverer struct {
+	cfg  DelivererConfig
+	kick chan struct{}
+	// lastProblem is the last permanent problem logged, so it is logged
+	// once rather than at every retry.
+	lastProblem string
+}
+
+// sendTimeout bounds one delivery attempt. It is below the bot's shutdown
+// grace, so a send in flight at shutdown completes and is recorded.
+const sendTimeout = 5 * time.Second
+
+// NewDeliverer returns a Deliverer.
+func NewDeliverer(cfg DelivererConfig) *Deliverer {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 5 * time.Minute
+	}
+	return &Deliverer{cfg: cfg, kick: make(chan struct{}, 1)}
+}
+
+// Kick wakes the Deliverer to drain new messages now.
+func (d *Deliverer) Kick() {
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run drains the outbox until ctx ends, whenever kicked and, after a
+// failure, when the failure's wait is over; a kick never cuts a wait short,
+// so a 429's Retry-After is always honoured. It returns ctx's error.
+func (d *Deliverer) Run(ctx context.Context) error {
+	failures := 0
+	var retry <-chan time.Time
+	for {
+		if retry == nil {
+			wait, err := d.Drain(ctx)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				failures++
+				if wait <= 0 {
+					wait = d.backoff(failures)
+				}
+				retry = time.After(wait)
+			} else {
+				failures = 0
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-d.kick:
+			// New messages wait behind a failed one anyway.
+		case <-retry:
+			retry = nil
+		}
+	}
+}
+
+func (d *Deliverer) backoff(failures int) time.Duration {
+	b := d.cfg.Backoff << min(failures-1, 20)
+	if b <= 0 || b > d.cfg.MaxBackoff {
+		b = d.cfg.MaxBackoff
+	}
+	return b/2 + rand.N(b/2+1)
+}
+
+// Drain delivers pending messages in order until the outbox is empty or a
+// send fails. On failure it returns the error and how long the receiver
+// asked to wait (zero: use backoff); later messages wait their turn, so the
+// channel never shows them out of order.
+func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
+	for {
+		pending, err := d.cfg.Store.Pending(64)
+		if err != nil {
+			return 0, err
+		}
+		if len(pending) == 0 {
+			if d.lastProblem != "" {
+				d.cfg.Logger.Info("delivery recovered")
+				d.lastProblem = ""
+			}
+			return 0, nil
+		}
+		for _, m := range pending {
+			if err := ctx.Err(); err != nil {
+				return 0, err
+			}
+			if err := d.deliver(ctx, m); err != nil {
+				var se *SendError
+				if errors.As(err, &se) {
+					return se.RetryAfter, err
+				}
+				return 0, err
+			}
+		}
+	}
+}
+
+func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
+	log := d.cfg.Logger.With("message", m.ID)
+	batch, err := DecodeBatch(m.Body)
+	if err != nil {
+		// A message that cannot be read can never be sent; keeping it
+		// would block every alert behind it.
+		log.Error("dropping unreadable outbox message", "error", err)
+		return d.cfg.Store.MarkSent(m.ID, "", d.cfg.Now())
+	}
+	var replyTo string
+	if m.ReplyTo != 0 {
+		// A parent that was never delivered or whose receipt expired:
+		// post at the top level rather than not at all.
+		replyTo, _ = d.cfg.Store.Receipt(m.ReplyTo)
+	}
+	msg := batch.Render(d.cfg.Now())
+	// A send in flight is not cancelled by shutdown: cancelling it after
+	// Slack accepted the message but before we marked it would post it
+	// again after the restart. It gets sendTimeout instead.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	receipt, err := d.cfg.Sender.Send(sendCtx, msg, replyTo)
+	var se *SendError
+	if errors.As(err, &se) && se.Rejected {
+		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
+		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: Escape(cut(msg.Plain, 39000))}, replyTo)
+	}
+	if d.cfg.OnSend != nil {
+		d.cfg.OnSend(err)
+	}
+	if err != nil {
+		d.failed(log, m, err)
+		return err
+	}
+	if err := d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now()); err != nil {
+		// Delivered but not marked: it will be sent again. At least once.
+		return fmt.Errorf("delivered but not recorded: %w", err)
+	}
+	log.Info("alert delivered", "events", len(batch.Events), "part", batch.Part, "parts", batch.Parts)
+	return nil
+}
+
+func (d *Deliverer) failed(log *slog.Logger, m store.Message, err error) {
+	if markErr := d.cfg.Store.MarkFailed(m.ID, err.Error()); markErr != nil {
+		log.Error("recording a failed delivery", "error", markErr)
+	}
+	var se *SendError
+	switch {
+	case errors.As(err, &se) && se.Permanent:
+		if problem := err.Error(); problem != d.lastProblem {
+			log.Error("cannot deliver alerts; they stay queued until this is fixed", "error", err)
+			d.lastProblem = problem
+		}
+	case errors.As(err, &se) && se.RetryAfter > 0:
+		log.Warn("rate limited; waiting as asked", "retry_after", se.RetryAfter)
+	default:
+		log.Warn("delivery failed; will retry", "attempts", m.Attempts+1, "error", err)
+	}
+}

@@ -1,0 +1,113 @@
+package bot
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Money formats an amount with thousands separators, two decimals and the
+// currency symbol: "$24,442.60", "-€4.50". An empty symbol shows the number
+// alone.
+func Money(v float64, symbol string) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return symbol + "?"
+	}
+	neg := v < 0
+	s := strconv.FormatFloat(math.Abs(v), 'f', 2, 64)
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg && s != "0.00" {
+		b.WriteByte('-')
+	}
+	b.WriteString(symbol)
+	for i, c := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	b.WriteByte('.')
+	b.WriteString(frac)
+	return b.String()
+}
+
+// Rate formats a per-minute cost, keeping the precision vendors use for
+// fractions of a cent: "$0.09/min", "$0.085/min".
+func Rate(v float64, symbol string) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
+		s = strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	if strings.HasPrefix(s, "-") {
+		return "-" + symbol + s[1:] + "/min"
+	}
+	return symbol + s + "/min"
+}
+
+// Runway describes calling time left in words: "about 3 days", "about 40
+// minutes", "none left"; "unlimited" when calls are free.
+func Runway(d time.Duration, limited bool) string {
+	if !limited {
+		return "unlimited"
+	}
+	if d <= 0 {
+		return "none left"
+	}
+	return "about " + approx(d)
+}
+
+// approx rounds a duration to the unit a person would use.
+func approx(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "a minute"
+	case d < 55*time.Minute:
+		return plural(int(math.Round(d.Minutes())), "minute")
+	case d < 36*time.Hour:
+		return plural(int(math.Round(d.Hours())), "hour")
+	case d < 14*24*time.Hour:
+		return plural(int(math.Round(d.Hours()/24)), "day")
+	case d < 60*24*time.Hour:
+		return plural(int(math.Round(d.Hours()/24/7)), "week")
+	case d < 730*24*time.Hour:
+		return plural(int(math.Round(d.Hours()/24/30.44)), "month")
+	}
+	return plural(int(math.Round(d.Hours()/24/365.25)), "year")
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return strconv.Itoa(n) + " " + unit + "s"
+}
+
+// Ago describes t relative to now: "2 hours ago", "in 3 days", "just now".
+func Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d > -time.Minute && d < time.Minute:
+		return "just now"
+	case d > 0:
+		return approx(d) + " ago"
+	}
+	return "in " + approx(-d)
+}
+
+// Stamp formats a time in UTC: "2026-11-27 16:05 UTC".
+func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// clock formats a poll time for summaries: "16:05".
+func clock(t time.Time) string { return t.UTC().Format("15:04") }
+
+// When formats a time in UTC with its relative form, or "never" for the zero
+// time: "2026-11-27 14:05 UTC (2 hours ago)".
+func When(t, now time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return fmt.Sprintf("%s (%s)", Stamp(t), Ago(t, now))
+}

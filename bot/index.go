@@ -1,0 +1,214 @@
+package bot
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
+)
+
+// Index answers commands from one snapshot. It is built once per snapshot,
+// so a lookup over 10,000 orgs is a map read or a binary search, not a scan,
+// and it is never modified after NewIndex: commands read it concurrently.
+type Index struct {
+	snap *omni.Snapshot
+	// polledAt may be newer than snap.PolledAt: unchanged polls refresh it
+	// without rebuilding the index.
+	polledAt time.Time
+	byID     map[int64]int
+	// byName holds org positions sorted by lower-cased name, for exact and
+	// prefix matches by binary search.
+	byName []int
+	lower  []string
+	// risk holds org positions, riskiest first.
+	risk  []int
+	low   []int
+	users int
+}
+
+// NewIndex indexes a snapshot. rule decides which orgs /orgs low lists.
+func NewIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *Index {
+	n := len(snap.Orgs)
+	ix := &Index{
+		snap:     snap,
+		polledAt: snap.PolledAt,
+		byID:     make(map[int64]int, n),
+		lower:    make([]string, n),
+		byName:   make([]int, n),
+		risk:     make([]int, n),
+		users:    snap.UserCount(),
+	}
+	for i := range snap.Orgs {
+		o := &snap.Orgs[i]
+		ix.byID[o.ID] = i
+		ix.lower[i] = normalize(o.Name)
+		ix.byName[i] = i
+		ix.risk[i] = i
+		if rule.Breached(o) {
+			ix.low = append(ix.low, i)
+		}
+	}
+	slices.SortFunc(ix.byName, func(a, b int) int {
+		return cmp.Or(strings.Compare(ix.lower[a], ix.lower[b]), cmp.Compare(snap.Orgs[a].ID, snap.Orgs[b].ID))
+	})
+	riskier := func(a, b int) int { return compareRisk(&snap.Orgs[a], &snap.Orgs[b]) }
+	slices.SortFunc(ix.risk, riskier)
+	slices.SortFunc(ix.low, riskier)
+	return ix
+}
+
+// withPolledAt returns a copy of the index for a poll that changed nothing.
+func (ix *Index) withPolledAt(t time.Time) *Index {
+	c := *ix
+	c.polledAt = t
+	return &c
+}
+
+// compareRisk orders orgs by runway, least first; orgs whose calls are free
+// come last. Ties go to the smaller balance, then the name.
+func compareRisk(a, b *omni.Org) int {
+	ra, la := a.Runway()
+	rb, lb := b.Runway()
+	switch {
+	case la && !lb:
+		return -1
+	case !la && lb:
+		return 1
+	}
+	return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(a.Balance, b.Balance), strings.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+}
+
+// normalize folds case and runs of white space, so "acme  inc" finds
+// "Acme Inc".
+func normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// Match is the result of a lookup.
+type Match struct {
+	// Org is set when the query picks out one org.
+	Org *omni.Org
+	// Candidates are the orgs that match equally well, when there are
+	// several (at most maxCandidates).
+	Candidates []*omni.Org
+	// More counts candidates beyond those listed.
+	More int
+	// Fuzzy is true when only an approximate match was found.
+	Fuzzy bool
+}
+
+const maxCandidates = 10
+
+// Lookup finds orgs by id, then exact name, then case-insensitive prefix,
+// then substring, then a fuzzy match that forgives a typo or two. The first
+// rule that matches decides; several matches under it are candidates.
+func (ix *Index) Lookup(query string) Match {
+	q := normalize(query)
+	if q == "" {
+		return Match{}
+	}
+	if id, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64); err == nil {
+		if i, ok := ix.byID[id]; ok {
+			return Match{Org: &ix.snap.Orgs[i]}
+		}
+	}
+	// Exact and prefix matches are contiguous runs of byName.
+	start, _ := slices.BinarySearchFunc(ix.byName, q, func(i int, q string) int { return strings.Compare(ix.lower[i], q) })
+	end := start
+	for end < len(ix.byName) && ix.lower[ix.byName[end]] == q {
+		end++
+	}
+	if end > start {
+		return ix.matches(ix.byName[start:end], false)
+	}
+	for end < len(ix.byName) && strings.HasPrefix(ix.lower[ix.byName[end]], q) {
+		end++
+	}
+	if end > start {
+		return ix.matches(ix.byName[start:end], false)
+	}
+	var hits []int
+	for _, i := range ix.byName {
+		if strings.Contains(ix.lower[i], q) {
+			hits = append(hits, i)
+		}
+	}
+	if len(hits) > 0 {
+		return ix.matches(hits, false)
+	}
+	return ix.fuzzy(q)
+}
+
+func (ix *Index) matches(positions []int, fuzzy bool) Match {
+	if len(positions) == 1 {
+		return Match{Org: &ix.snap.Orgs[positions[0]], Fuzzy: fuzzy}
+	}
+	m := Match{Fuzzy: fuzzy}
+	for _, i := range positions {
+		if len(m.Candidates) == maxCandidates {
+			m.More = len(positions) - maxCandidates
+			break
+		}
+		m.Candidates = append(m.Candidates, &ix.snap.Orgs[i])
+	}
+	return m
+}
+
+// fuzzy finds the names closest to q by edit distance, comparing q with the
+// whole name and with the name's start (so "acne" finds "Acme Logistics").
+// It allows one edit per four characters of the query, at least one.
+func (ix *Index) fuzzy(q string) Match {
+	limit := max(1, len([]rune(q))/4)
+	best := limit + 1
+	var hits []int
+	qr := []rune(q)
+	for _, i := range ix.byName {
+		name := []rune(ix.lower[i])
+		d := levenshtein(qr, name, best)
+		if len(name) > len(qr) {
+			d = min(d, levenshtein(qr, name[:len(qr)], best))
+		}
+		switch {
+		case d < best:
+			best, hits = d, append(hits[:0], i)
+		case d == best && d <= limit:
+			hits = append(hits, i)
+		}
+	}
+	if best > limit {
+		return Match{}
+	}
+	return ix.matches(hits, true)
+}
+
+// levenshtein is the edit distance between a and b, or any value ≥ bound
+// once it is clear the distance reaches bound.
+func levenshtein(a, b []rune, bound int) int {
+	if d := len(a) - len(b); d >= bound || -d >= bound {
+		return bound
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin >= bound {
+			return bound
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

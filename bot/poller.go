@@ -1,0 +1,213 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
+	"github.com/resellerbot/resellerbot/store"
+)
+
+// Fetcher fetches the reseller's current state; *omni.Client is one.
+type Fetcher interface {
+	Organizations(ctx context.Context) (*omni.Snapshot, error)
+}
+
+// PollerConfig wires a Poller.
+type PollerConfig struct {
+	Fetcher Fetcher
+	Store   *store.Store
+	Rules   alerts.Rules
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// OnPoll, if set, is called after every poll that was stored (not for
+	// dry runs), from the polling goroutine.
+	OnPoll func(PollResult)
+}
+
+// Poller runs poll cycles: fetch, evaluate, store. A failed fetch is never
+// diffed: it only counts towards an outage notice, so an outage can never
+// look like every org was removed.
+type Poller struct {
+	cfg PollerConfig
+	// mu makes polls run one at a time, whoever calls.
+	mu sync.Mutex
+	// prev caches the latest stored snapshot, saving a store read per poll.
+	prev *omni.Snapshot
+}
+
+// PollResult says what one poll did.
+type PollResult struct {
+	// At is when the poll ended.
+	At time.Time
+	// Snapshot is the fetched snapshot; nil when the fetch failed.
+	Snapshot *omni.Snapshot
+	// Events are what the poll found to announce.
+	Events []alerts.Event
+	// State is the alert state after the poll.
+	State alerts.State
+	// ChangedOrgs counts orgs the poll found added, removed or changed
+	// (zero for dry runs and failed polls).
+	ChangedOrgs int
+	// MessageIDs are the outbox IDs of the messages queued for delivery.
+	MessageIDs []uint64
+	// Duration is how long the poll took.
+	Duration time.Duration
+	// Err is the fetch error of a failed poll.
+	Err error
+}
+
+// NewPoller returns a Poller.
+func NewPoller(cfg PollerConfig) *Poller {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Poller{cfg: cfg}
+}
+
+// Latest returns the stored snapshot (nil before the first successful poll)
+// and alert state, for answering commands before the next poll.
+func (p *Poller) Latest() (*omni.Snapshot, alerts.State, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	snap, err := p.latest()
+	if err != nil {
+		return nil, alerts.State{}, err
+	}
+	st, err := p.state()
+	return snap, st, err
+}
+
+func (p *Poller) latest() (*omni.Snapshot, error) {
+	if p.prev != nil {
+		return p.prev, nil
+	}
+	snap, err := p.cfg.Store.Latest()
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	p.prev = snap
+	return snap, nil
+}
+
+func (p *Poller) state() (alerts.State, error) {
+	raw, err := p.cfg.Store.State()
+	if err != nil || raw == nil {
+		return alerts.State{}, err
+	}
+	var st alerts.State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		return alerts.State{}, fmt.Errorf("bot: stored alert state: %w", err)
+	}
+	return st, nil
+}
+
+// Poll runs one cycle and stores its outcome, events included, in one
+// transaction. It returns the fetch error of a failed poll after storing
+// that failure. If ctx ends during the fetch (shutdown), nothing is stored:
+// an abandoned poll is not an API failure.
+func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
+	return p.poll(ctx, pollStored)
+}
+
+// PollOnce is Poll for a one-off run (the poll command): a failed fetch
+// stores nothing, since there is no run of polls for it to count towards.
+func (p *Poller) PollOnce(ctx context.Context) (PollResult, error) {
+	return p.poll(ctx, pollOnce)
+}
+
+// DryRun fetches and evaluates like Poll but stores nothing.
+func (p *Poller) DryRun(ctx context.Context) (PollResult, error) {
+	return p.poll(ctx, dryRun)
+}
+
+type pollMode int
+
+const (
+	pollStored pollMode = iota
+	pollOnce
+	dryRun
+)
+
+func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	start := p.cfg.Now()
+	log := p.cfg.Logger
+
+	prev, err := p.latest()
+	if err != nil {
+		return PollResult{}, err
+	}
+	st, err := p.state()
+	if err != nil {
+		return PollResult{}, err
+	}
+
+	snap, fetchErr := p.cfg.Fetcher.Organizations(ctx)
+	res := PollResult{At: p.cfg.Now(), Snapshot: snap, Err: fetchErr}
+	if fetchErr != nil && ctx.Err() != nil {
+		return res, fmt.Errorf("poll abandoned: %w", context.Cause(ctx))
+	}
+
+	var commit store.Commit
+	if fetchErr != nil {
+		res.Events, res.State = alerts.Failed(st, fetchErr.Error(), p.cfg.Rules, res.At)
+		commit = store.Commit{At: res.At}
+	} else {
+		res.Events, res.State = alerts.Evaluate(prev, snap, st, p.cfg.Rules, snap.PolledAt)
+		commit = store.Commit{At: res.At, Snapshot: snap}
+	}
+	if mode == dryRun || (mode == pollOnce && fetchErr != nil) {
+		res.Duration = p.cfg.Now().Sub(start)
+		return res, fetchErr
+	}
+
+	commit.State, err = json.Marshal(res.State)
+	if err != nil {
+		return res, fmt.Errorf("bot: encode alert state: %w", err)
+	}
+	polledAt := res.At
+	if snap != nil {
+		polledAt = snap.PolledAt
+	}
+	if commit.Messages, err = Plan(res.Events, polledAt); err != nil {
+		return res, err
+	}
+	written, err := p.cfg.Store.Commit(commit)
+	if err != nil {
+		// Nothing was stored: the next poll sees the same change again, so
+		// nothing is lost, only late.
+		return res, err
+	}
+	res.ChangedOrgs, res.MessageIDs = written.ChangedOrgs, written.IDs
+	res.Duration = p.cfg.Now().Sub(start)
+	if snap != nil {
+		p.prev = snap
+	}
+
+	attrs := []any{"duration", res.Duration.Round(time.Millisecond), "events", len(res.Events), "messages", len(res.MessageIDs)}
+	if fetchErr != nil {
+		log.Warn("poll failed", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
+	} else {
+		log.Info("poll", append(attrs, "orgs", len(snap.Orgs), "users", snap.UserCount(), "changed_orgs", res.ChangedOrgs)...)
+	}
+	if p.cfg.OnPoll != nil {
+		p.cfg.OnPoll(res)
+	}
+	return res, fetchErr
+}

@@ -1,0 +1,192 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+var now = time.Date(2026, 11, 27, 16, 5, 0, 0, time.UTC)
+
+// golden compares a rendered message with testdata/golden/NAME.json, or
+// rewrites the file with -update. The file holds the notification text,
+// the Block Kit JSON as Slack receives it, and the console's plain text.
+func golden(t *testing.T, name string, m Message) {
+	t.Helper()
+	blocks := blocksJSON(t, m)
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+		Plain  []string        `json:"plain"`
+	}{m.Text, blocks, strings.Split(strings.TrimRight(m.Plain, "\n"), "\n")}); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join("testdata", "golden", name+".json")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bot -update to create it)", err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("%s differs from the golden file (go test ./bot -run %s -update rewrites it):\n%s", path, t.Name(), out.String())
+	}
+	checkLimits(t, m)
+}
+
+// checkLimits fails when a message breaks one of Slack's limits, or when
+// API text could ping someone.
+func checkLimits(t *testing.T, m Message) {
+	t.Helper()
+	if len(m.Blocks) > maxBlocks {
+		t.Errorf("%d blocks, Slack allows %d", len(m.Blocks), maxBlocks)
+	}
+	raw := blocksJSON(t, m)
+	var blocks []struct {
+		Type string `json:"type"`
+		Text *struct {
+			Type, Text string
+		} `json:"text"`
+		Fields []struct{ Text string } `json:"fields"`
+	}
+	if err := json.Unmarshal(raw, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range blocks {
+		if b.Text != nil {
+			limit := maxSectionText
+			if b.Type == "header" {
+				limit = maxHeaderText
+			}
+			if n := len([]rune(b.Text.Text)); n > limit {
+				t.Errorf("block %d (%s) has %d characters, Slack allows %d", i, b.Type, n, limit)
+			}
+		}
+		if len(b.Fields) > maxFields {
+			t.Errorf("block %d has %d fields", i, len(b.Fields))
+		}
+	}
+	for _, s := range []string{m.Text, string(raw)} {
+		for _, danger := range []string{"<!", "<@", "<#", "<http"} {
+			if strings.Contains(s, danger) {
+				t.Errorf("message contains raw %q: %s", danger, s)
+			}
+		}
+	}
+}
+
+// blocksJSON is the blocks as Slack receives them: encoding/json's HTML
+// escaping would hide a raw "<!channel>" as "\u003c!channel".
+func blocksJSON(t *testing.T, m Message) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m.Blocks); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSpace(buf.Bytes())
+}
+
+func org(id int64, name string) alerts.OrgRef {
+	return alerts.OrgRef{ID: id, Name: name, Currency: "$"}
+}
+
+func lowFigures(balance, cost float64) *alerts.Figures {
+	o := omni.Org{Balance: balance, CostPerMin: cost}
+	r, limited := o.Runway()
+	return &alerts.Figures{Balance: balance, CostPerMin: cost, Runway: r, RunwayLimited: limited, ConcurrentCallLimit: 5, Users: 3}
+}
+
+func sampleEvents() map[string]alerts.Event {
+	user := &alerts.UserRef{ID: 1234, Name: "Demo User 2", Email: "demo2@example.com"}
+	return map[string]alerts.Event{
+		"low_balance": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(13, 0.2),
+			Rule: "alerts.low_balance.below = 50", Since: now},
+		"low_balance_reminder": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(9.5, 0.2),
+			Rule: "alerts.low_balance.below = 50, repeat_every = 24h", Reminder: true, Since: now.Add(-26 * time.Hour)},
+		"low_balance_free_calls": {Kind: alerts.LowBalance, At: now, Org: org(4010, "Free Co"), Figures: lowFigures(12, 0),
+			Rule: "alerts.low_balance.below = 50", Since: now},
+		"balance_recovered": {Kind: alerts.BalanceRecovered, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(1500, 0.2),
+			Since: now.Add(-3 * time.Hour)},
+		"new_user": {Kind: alerts.NewUser, At: now, Org: org(4001, "Acme Inc"), User: &alerts.UserRef{ID: 1111, Name: "New Hire", Email: "new.hire@acme.example"},
+			Figures: lowFigures(24442.6, 0.09), Changes: []alerts.Change{{Field: "is_bots_menu_access", Old: "off", New: "on"}, {Field: "is_call_logs_menu_access", Old: "off", New: "on"}}},
+		"user_removed": {Kind: alerts.UserRemoved, At: now, Org: org(4001, "Acme Inc"), User: user},
+		"permission_change": {Kind: alerts.PermissionChange, At: now, Org: org(4002, "Beta Co"), User: user, Changes: []alerts.Change{
+			{Field: "is_phone_number_access", Old: "off", New: "on"},
+			{Field: alerts.FieldActive, Old: "on", New: "off"},
+			{Field: alerts.FieldAccessLevel, Old: "", New: "admin"},
+			{Field: "is_sms_campaign_access", Old: "off", New: "on"}}},
+		"org_added":   {Kind: alerts.OrgAdded, At: now, Org: org(4005, "Delta Dental"), Figures: lowFigures(300, 0.12)},
+		"org_removed": {Kind: alerts.OrgRemoved, At: now, Org: org(4003, "Gamma Studio"), Figures: lowFigures(80, 0.3)},
+		"limits_changed": {Kind: alerts.LimitsChanged, At: now, Org: org(4001, "Acme Inc"), Figures: lowFigures(24442.6, 0.12), Changes: []alerts.Change{
+			{Field: alerts.FieldCostPerMin, Old: "0.09", New: "0.12"}, {Field: alerts.FieldConcurrency, Old: "1", New: "3"}}},
+		"scope_changed": {Kind: alerts.ScopeChanged, At: now, Changes: []alerts.Change{{Field: "is_omni_crm_access", Old: "off", New: "on"}}},
+		"mass_removal_held": {Kind: alerts.MassRemovalHeld, At: now, Count: 120, Detail: "120 of 130 orgs and 1100 of 1200 users disappeared in one poll",
+			Rule: "alerts.mass_removal_share = 0.5"},
+		"api_outage": {Kind: alerts.APIOutage, At: now, Since: now.Add(-15 * time.Minute), Count: 3,
+			Detail: "omnidim: server error (HTTP 502): Bad Gateway", Rule: "poll.failures_before_notice = 3"},
+		"api_recovered": {Kind: alerts.APIRecovered, At: now, Since: now.Add(-40 * time.Minute), Count: 8},
+		"hostile_org_name": {Kind: alerts.LowBalance, At: now, Org: org(4666, "<!channel> *urgent* & <@U123> <https://evil.example|click>"),
+			Figures: lowFigures(1, 0.5), Rule: "alerts.low_balance.below = 50", Since: now},
+	}
+}
+
+func TestAlertCardsMatchGoldenFiles(t *testing.T) {
+	for name, e := range sampleEvents() {
+		t.Run(name, func(t *testing.T) {
+			b := Batch{PolledAt: now, Events: []alerts.Event{e}}
+			golden(t, "card_"+name, b.Render(now))
+		})
+	}
+}
+
+func TestTheNotificationSaysItAllInOneLine(t *testing.T) {
+	e := sampleEvents()["low_balance"]
+	b := Batch{PolledAt: now, Events: []alerts.Event{e}}
+	if got, want := b.Render(now).Text, "Low balance: Beta Co has $13.00 left (about 1 hour of calls)"; got != want {
+		t.Errorf("notification %q, want %q", got, want)
+	}
+}
+
+func TestAHostileOrgNamePingsNobody(t *testing.T) {
+	e := sampleEvents()["hostile_org_name"]
+	events := sampleEvents()
+	digest := planBatches([]alerts.Event{events["new_user"], e, events["org_added"], events["user_removed"]}, now)
+	if len(digest) != 1 || !digest[0].Digest {
+		t.Fatalf("planned %+v, want one digest", digest)
+	}
+	for _, m := range []Message{
+		(&Batch{PolledAt: now, Events: []alerts.Event{e}}).Render(now),
+		digest[0].Render(now),
+	} {
+		checkLimits(t, m)
+		if blocks := blocksJSON(t, m); !strings.Contains(string(blocks), "&lt;!channel&gt; ∗urgent∗ &amp; &lt;@U123&gt;") {
+			t.Errorf("the name is not escaped in the blocks: %s", blocks)
+		}
+		if !strings.Contains(m.Plain, "<!channel> *urgent*") {
+			t.Errorf("the console does not show the name as it is: %q", m.Plain)
+		}
+	}
+}

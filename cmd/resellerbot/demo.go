@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/omni"
+	"github.com/resellerbot/resellerbot/omni/omnitest"
+	"github.com/resellerbot/resellerbot/store"
+)
+
+// cmdDemo runs the whole bot against a fake OmniDimension API with a
+// scripted simulation, a throwaway store and the console in place of Slack.
+func cmdDemo(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("demo", e)
+	interval := fs.Duration("interval", 3*time.Second, "how often to poll the fake API (each poll advances the simulation)")
+	duration := fs.Duration("duration", 0, "stop after this long; 0 runs until Ctrl-C or the end of input")
+	logFlags := addLogFlags(fs, "warn")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *interval < 10*time.Millisecond {
+		return usagef("demo: --interval must be at least 10ms")
+	}
+	log, err := logFlags.logger(e.stderr)
+	if err != nil {
+		return err
+	}
+
+	api := omnitest.NewServer(demoPayload())
+	defer api.Close()
+	dir, err := os.MkdirTemp("", "resellerbot-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.Open(filepath.Join(dir, "demo.db"), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	client, err := omni.NewClient(api.URL, omnitest.DefaultAPIKey,
+		omni.WithTimeout(5*time.Second), omni.WithRetry(2, 100*time.Millisecond, time.Second))
+	if err != nil {
+		return err
+	}
+
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	console := bot.NewConsole(e.stdout)
+	rules := alerts.DefaultRules()
+	commands := bot.NewCommands(rules.LowBalance, time.Now)
+	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: console, Logger: log})
+	firstPoll := make(chan struct{})
+	var once sync.Once
+	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		OnPoll: func(r bot.PollResult) {
+			if r.Snapshot != nil {
+				commands.SetSnapshot(r.Snapshot, r.ChangedOrgs > 0)
+			}
+			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
+			deliverer.Kick()
+			once.Do(func() { close(firstPoll) })
+		}})
+
+	console.Println(fmt.Sprintf("resellerbot demo: a fake OmniDimension API (%s) with %d orgs, polled every %s.\n"+
+		"Balances burn down, a user joins, a permission flips, an org is added: alerts print below as they fire.\n"+
+		"Type /orgs, /orgs low, /org acme or help. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		deliverer.Run(ctx)
+	}()
+	sim := &simulation{api: api}
+	stopPolling, err := startPolling(ctx, *interval, 2*time.Second, func(ctx context.Context) {
+		if _, err := poller.Poll(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("demo poll failed", "error", err)
+		}
+		sim.step()
+	})
+	if err != nil {
+		return err
+	}
+	defer stopPolling()
+
+	select {
+	case <-firstPoll:
+	case <-ctx.Done():
+	}
+	err = console.Serve(ctx, e.stdin, commands)
+	if *duration > 0 && err == nil {
+		// With a set duration, the end of input (a script piped in) does not
+		// end the demo early.
+		<-ctx.Done()
+	}
+	cancel()
+	stopPolling()
+	wg.Wait()
+	// Alerts that fired in the last moments are still in the outbox: show them.
+	final, stopFinal := context.WithTimeout(context.Background(), 2*time.Second)
+	defer stopFinal()
+	deliverer.Drain(final)
+	console.Println("\nresellerbot demo: bye.")
+	return err
+}
+
+// demoPayload is the vendor's example reseller plus a few orgs that make the
+// simulation interesting.
+func demoPayload() *omnitest.Payload {
+	p := omnitest.Fixture()
+	flags := func(keys ...string) map[string]bool {
+		m := omnitest.AllFlags(false)
+		for _, k := range keys {
+			m[k] = true
+		}
+		return m
+	}
+	p.Orgs = append(p.Orgs,
+		omnitest.Org{ID: 4003, Name: "Gamma Studio", CostPerMin: 0.3, Balance: 95, CurrencySymbol: "$", UserCurrencySymbol: "$",
+			ConcurrentCallLimit: 3, Timezone: "Europe/London", CreatedDate: "2026-01-15T09:30:00.000000",
+			Users: []omnitest.User{
+				{ID: 1301, Name: "Grace Hopper", Email: "grace@gamma.example", Phone: "+442079460000", LoginDate: "2026-11-26T17:45:12.120000", IsActive: true,
+					Menus: flags(omnitest.FlagBots, omnitest.FlagCallLogs, omnitest.FlagBilling)},
+				{ID: 1302, Name: "Alan Turing", Email: "alan@gamma.example", LoginDate: "2026-11-20T08:01:00.000000", IsActive: true,
+					Menus: flags(omnitest.FlagBots)},
+			}},
+		omnitest.Org{ID: 4004, Name: "Orbit <Health> & Care", CostPerMin: 0.15, Balance: 1250.75, CurrencySymbol: "€", UserCurrencySymbol: "€",
+			ConcurrentCallLimit: 10, Timezone: "Europe/Berlin", CreatedDate: "2025-06-02T12:00:00.000000",
+			Users: []omnitest.User{
+				{ID: 1401, Name: "Ada Lovelace", Email: "ada@orbit.example", LoginDate: "2026-11-27T07:12:00.000000", IsActive: true,
+					Menus: flags(omnitest.FlagBots, omnitest.FlagAnalytics, omnitest.FlagBulkCall)},
+			}},
+	)
+	return p
+}
+
+// simulation scripts the demo's changes, one step per poll: calls burn
+// balances (cost_per_min × minutes at full concurrency), and on cue a user
+// joins, a permission flips, an org appears, a price changes and a low
+// balance is topped up.
+type simulation struct {
+	api  *omnitest.Server
+	tick int
+}
+
+// minutesPerStep is the calling time one step simulates on every line.
+const minutesPerStep = 5
+
+func (s *simulation) step() {
+	s.tick++
+	s.api.Update(func(p *omnitest.Payload) {
+		for i := range p.Orgs {
+			o := &p.Orgs[i]
+			o.Balance = max(0, o.Balance-o.CostPerMin*minutesPerStep*float64(o.ConcurrentCallLimit))
+		}
+	})
+	switch s.tick {
+	case 2:
+		s.api.AddUser(4001, omnitest.User{ID: 1111, Name: "New Hire", Email: "new.hire@acme.example", IsActive: true,
+			Menus: map[string]bool{omnitest.FlagBots: true, omnitest.FlagCallLogs: true}})
+	case 3:
+		s.api.SetFlag(4002, 1234, omnitest.FlagPhoneNumber, true)
+	case 4:
+		s.api.AddOrg(omnitest.Org{ID: 4005, Name: "Delta Dental", CostPerMin: 0.12, Balance: 300, CurrencySymbol: "$",
+			UserCurrencySymbol: "$", ConcurrentCallLimit: 2, Timezone: "US/Eastern", CreatedDate: "2026-11-27T10:00:00.000000",
+			Users: []omnitest.User{{ID: 1501, Name: "Dr. Molar", Email: "molar@delta.example", IsActive: true,
+				Menus: map[string]bool{omnitest.FlagBots: true}}}})
+	case 6:
+		s.api.SetCostPerMin(4001, 0.12)
+	case 8:
+		s.api.SetBalance(4002, 500)
+	}
+}

@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/resellerbot/resellerbot/bot"
+)
+
+// shutdownGrace bounds how long `run` takes to stop after SIGINT or SIGTERM.
+const shutdownGrace = 10 * time.Second
+
+// cmdRun runs the bot: the socket-mode app answering commands, the poll
+// scheduler, the outbox deliverer and the HTTP endpoints, until a signal.
+func cmdRun(ctx context.Context, args []string, e env) error {
+	fs := newFlagSet("run", e)
+	path := configFlag(fs)
+	logFlags := addLogFlags(fs, "info")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path, NeedOmnidim|NeedSlack|NeedStore, e)
+	if err != nil {
+		return err
+	}
+	log, err := logFlags.logger(e.stderr, cfg.secrets()...)
+	if err != nil {
+		return err
+	}
+	return runBot(ctx, cfg, log, nil)
+}
+
+// runHooks lets tests observe a running bot.
+type runHooks struct {
+	// ready is called once everything has started.
+	ready func(*botRuntime)
+}
+
+// botRuntime is a running bot's parts, for the HTTP endpoints and tests.
+type botRuntime struct {
+	commands  *bot.Commands
+	app       *bot.App
+	deliverer *bot.Deliverer
+	poller    *bot.Poller
+	health    *healthState
+	// httpAddr is where /healthz, /readyz and /metrics listen, if anywhere.
+	httpAddr string
+}
+
+// runBot wires and runs the bot until ctx ends or a part fails for good,
+// then shuts down within shutdownGrace.
+func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks) error {
+	client, err := cfg.omniClient()
+	if err != nil {
+		return usageError{err}
+	}
+	st, err := cfg.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	rules := cfg.rules()
+	health := newHealthState(cfg.Poll.Interval.D())
+	metrics := newMetrics()
+	commands := bot.NewCommands(rules.LowBalance, time.Now)
+	api := bot.NewSlackClient(cfg.slackConfig(log))
+	app := bot.NewApp(cfg.slackConfig(log), api, commands)
+	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: bot.NewSlackSender(api, cfg.Slack.AlertChannel),
+		Logger: log, OnSend: metrics.observeSend})
+	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		OnPoll: func(r bot.PollResult) {
+			if r.Snapshot != nil {
+				commands.SetSnapshot(r.Snapshot, r.ChangedOrgs > 0)
+			}
+			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
+			health.observePoll(r)
+			metrics.observePoll(r)
+			deliverer.Kick()
+		}})
+
+	// Answer from the stored snapshot at once, before the first poll ends.
+	snap, state, err := poller.Latest()
+	if err != nil {
+		return err
+	}
+	if snap != nil {
+		commands.SetSnapshot(snap, true)
+		health.restore(snap.PolledAt)
+		metrics.restore(snap)
+	}
+	commands.SetHealth(bot.Health{Failures: state.Failures, FailingSince: state.FailingSince})
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	goRun := func(name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(ctx); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("%s: %w", name, err))
+			}
+		}()
+	}
+	goRun("slack", app.Run)
+	goRun("delivery", func(ctx context.Context) error {
+		if err := deliverer.Run(ctx); !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
+	})
+	rt := &botRuntime{commands: commands, app: app, deliverer: deliverer, poller: poller, health: health}
+	if cfg.HTTP.Listen != "" {
+		srv, err := startHTTP(cfg.HTTP.Listen, rt, st, metrics, log)
+		if err != nil {
+			cancel(nil)
+			wg.Wait()
+			return err
+		}
+		defer srv.shutdown()
+		rt.httpAddr = srv.addr
+	}
+
+	stopPolling, err := startPolling(ctx, cfg.Poll.Interval.D(), shutdownGrace-2*time.Second, func(ctx context.Context) {
+		pollCtx, done := context.WithTimeout(ctx, cfg.pollTimeout())
+		defer done()
+		if _, err := poller.Poll(pollCtx); err != nil && ctx.Err() == nil {
+			// Logged by the poller; the failure is counted in the state.
+			_ = err
+		}
+		if compacted, err := st.Compact(0.5); err != nil {
+			log.Error("compacting the store", "error", err)
+		} else if compacted {
+			log.Info("store compacted", "path", st.Path())
+		}
+	})
+	if err != nil {
+		cancel(nil)
+		wg.Wait()
+		return err
+	}
+	log.Info("resellerbot running", "version", versionString(), "poll_interval", cfg.Poll.Interval.D().String(),
+		"alert_channel", cfg.Slack.AlertChannel, "store", cfg.Store.Path, "http", cfg.HTTP.Listen)
+	if hooks != nil && hooks.ready != nil {
+		hooks.ready(rt)
+	}
+
+	<-ctx.Done()
+	cause := context.Cause(ctx)
+	log.Info("shutting down")
+	stopped := make(chan struct{})
+	go func() {
+		stopPolling()
+		cancel(nil)
+		wg.Wait()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(shutdownGrace):
+		log.Warn("shutdown took too long; closing the store anyway")
+	}
+	if cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return nil
+}

@@ -59,7 +59,8 @@ type Options struct {
 	// LockTimeout is how long Open waits for another process to let go of
 	// the file; default 2s.
 	LockTimeout time.Duration
-	// History is how long earlier snapshots are kept; default 720h.
+	// History is how long earlier snapshots are kept: 0 means 720h, a
+	// negative duration keeps none.
 	History time.Duration
 	// HistoryPolls caps how many changed polls are kept; 0 is no cap.
 	HistoryPolls int
@@ -95,8 +96,11 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
 	}
-	if opts.History <= 0 {
+	if opts.History == 0 {
 		opts.History = 720 * time.Hour
+	}
+	if opts.History < 0 {
+		opts.History = 0
 	}
 	if opts.SentRetention <= 0 {
 		opts.SentRetention = 7 * 24 * time.Hour

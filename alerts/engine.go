@@ -436,7 +436,7 @@ type heldSet struct {
 	users map[[2]int64]bool
 }
 
-func (h heldSet) org(id int64) bool          { return h.orgs[id] }
+func (h heldSet) org(id int64) bool         { return h.orgs[id] }
 func (h heldSet) user(org, user int64) bool { return h.orgs[org] || h.users[[2]int64{org, user}] }
 
 // takeHeld settles removals held by the previous poll: those still gone are

@@ -98,9 +98,13 @@ func TestDecodeQuirks(t *testing.T) {
 		{"phone string is kept", `{"id":1,"phone":"+44 20 7946 0000"}`, func(u omni.User) bool { return u.Phone == "+44 20 7946 0000" }},
 		{"phone number is kept as text", `{"id":1,"phone":15551234567}`, func(u omni.User) bool { return u.Phone == "15551234567" }},
 		{"zone-less login is read as UTC", `{"id":1,"login_date":"2026-04-23T11:00:06.685330"}`,
-			func(u omni.User) bool { return u.LastLogin.Equal(utc("2026-04-23T11:00:06.68533Z")) && u.LastLogin.Location() == time.UTC }},
+			func(u omni.User) bool {
+				return u.LastLogin.Equal(utc("2026-04-23T11:00:06.68533Z")) && u.LastLogin.Location() == time.UTC
+			}},
 		{"zoned login is converted to UTC", `{"id":1,"login_date":"2026-04-23T13:00:06+02:00"}`,
-			func(u omni.User) bool { return u.LastLogin.Equal(utc("2026-04-23T11:00:06Z")) && u.LastLogin.Location() == time.UTC }},
+			func(u omni.User) bool {
+				return u.LastLogin.Equal(utc("2026-04-23T11:00:06Z")) && u.LastLogin.Location() == time.UTC
+			}},
 		{"login without fraction is read", `{"id":1,"login_date":"2026-04-23T11:00:06"}`,
 			func(u omni.User) bool { return u.LastLogin.Equal(utc("2026-04-23T11:00:06Z")) }},
 		{"login with a space separator is read", `{"id":1,"login_date":"2026-04-23 11:00:06.5"}`,
@@ -117,7 +121,9 @@ func TestDecodeQuirks(t *testing.T) {
 		{"unknown user fields are ignored", `{"id":1,"name":"N","nickname":{"a":[1,2,{"b":null}]},"tags":["x"],"score":1e9}`,
 			func(u omni.User) bool { return u.Name == "N" }},
 		{"a missing flag is off", `{"id":1,"dashboard_menu_access":{"is_bots_menu_access":true}}`,
-			func(u omni.User) bool { return u.Menus.Has("is_bots_menu_access") && !u.Menus.Has("is_leads_access") && u.Menus.Len() == 1 }},
+			func(u omni.User) bool {
+				return u.Menus.Has("is_bots_menu_access") && !u.Menus.Has("is_leads_access") && u.Menus.Len() == 1
+			}},
 		{"an unknown flag is kept", `{"id":1,"dashboard_menu_access":{"is_sms_campaign_access":true,"is_zeta_access":false}}`,
 			func(u omni.User) bool {
 				return u.Menus.Has("is_sms_campaign_access") && !u.Menus.Has("is_zeta_access") && u.Menus.Len() == 1

@@ -108,7 +108,8 @@ func (c *Client) Endpoint() string { return c.endpoint }
 // Organizations fetches and decodes every child organization. Transient
 // failures are retried with backoff while ctx allows; a 429's Retry-After is
 // honoured, and when it reaches past ctx's deadline the call gives up at once
-// rather than sleep in vain. Every failure is an *APIError.
+// rather than sleep in vain. Every failure of the API is an *APIError; when
+// ctx ends first, the error wraps ctx's error instead.
 func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 	var last *APIError
 	for attempt := 1; ; attempt++ {
@@ -136,7 +137,7 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, last
+			return nil, fmt.Errorf("omnidim: %w (while waiting to retry after: %v)", context.Cause(ctx), last)
 		case <-t.C:
 		}
 	}
@@ -195,7 +196,7 @@ func (c *Client) fetch(parent context.Context) (*Snapshot, *APIError) {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			apiErr.Status = resp.StatusCode
-			apiErr.Message = redact(apiErr.Message, c.apiKey)
+			apiErr.Message = trim(redact(apiErr.Message, c.apiKey), maxMessage)
 			if apiErr.Err != nil {
 				apiErr.Err = errors.New(redact(apiErr.Err.Error(), c.apiKey))
 			}
@@ -228,21 +229,24 @@ func (c *Client) transportError(attemptCtx context.Context, err error) *APIError
 // vendor's message and Retry-After.
 func (c *Client) statusError(resp *http.Response) *APIError {
 	kind, retryable := kindForStatus(resp.StatusCode)
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	// Redact before anything trims the body: a cut could leave part of a
+	// key that redaction no longer recognises.
+	body := []byte(redact(string(raw), c.apiKey))
 	e := &APIError{Kind: kind, Status: resp.StatusCode, retryable: retryable}
-	e.Message = redact(vendorMessage(body), c.apiKey)
+	e.Message = trim(vendorMessage(body), maxMessage)
 	if e.Message == "" {
 		if title := htmlTitle(body); title != "" {
-			e.Message = redact(title, c.apiKey)
+			e.Message = title
 		} else if len(body) > 0 {
-			e.Excerpt = excerpt(body, c.apiKey)
+			e.Excerpt = excerpt(body)
 		} else {
 			e.Message = http.StatusText(resp.StatusCode)
 		}
 	}
 	if kind == ErrRateLimited {
-		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), c.now())
-		if e.RetryAfter == 0 {
+		var ok bool
+		if e.RetryAfter, ok = parseRetryAfter(resp.Header.Get("Retry-After"), c.now()); !ok {
 			// The vendor asks clients to back off about a minute.
 			e.RetryAfter = time.Minute
 		}
@@ -250,22 +254,20 @@ func (c *Client) statusError(resp *http.Response) *APIError {
 	return e
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+// parseRetryAfter reads delay-seconds or an HTTP date; ok is false when
+// the header is missing or unreadable. Zero (or a date past) means now.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
-		return 0
+		return 0, false
 	}
 	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(max(secs, 0)) * time.Second, true
 	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
 	}
-	return 0
+	return 0, false
 }
 
 // htmlTitle returns the <title> of an HTML error page, which says more than

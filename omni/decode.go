@@ -288,7 +288,8 @@ func typeError(b []byte, v any) error {
 	what := "value"
 	switch b[0] {
 	case '"':
-		what = "string " + trim(string(b), 40)
+		// Say how long, not what: a misplaced credential must not be echoed.
+		what = fmt.Sprintf("a string of %d bytes", len(b)-2)
 	case '{':
 		what = "object"
 	case '[':
@@ -298,7 +299,7 @@ func typeError(b []byte, v any) error {
 	case 'n':
 		what = "null"
 	default:
-		what = "number " + trim(string(b), 40)
+		what = "number " + trim(string(b), 24)
 	}
 	return &json.UnmarshalTypeError{Value: what, Type: reflect.TypeOf(v)}
 }

@@ -137,7 +137,8 @@ func kindForStatus(status int) (kind error, retryable bool) {
 }
 
 // vendorMessage reads the vendor's explanation from a JSON error body:
-// error_description first, then error, message and detail.
+// error_description first, then error, message and detail. The result may
+// be up to maxRawMessage long: redact it, then trim it to maxMessage.
 func vendorMessage(body []byte) string {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
@@ -164,28 +165,32 @@ func vendorMessage(body []byte) string {
 	case 0:
 		return ""
 	case 1:
-		return trim(msgs[0], maxMessage)
+		return trim(msgs[0], maxRawMessage)
 	}
 	// "unauthorized" adds nothing to "Missing or invalid API key" but a code
 	// beside a description often does; keep the first and name the second.
 	if strings.EqualFold(msgs[1], msgs[0]) {
-		return trim(msgs[0], maxMessage)
+		return trim(msgs[0], maxRawMessage)
 	}
-	return trim(msgs[0]+" ("+msgs[1]+")", maxMessage)
+	return trim(msgs[0]+" ("+msgs[1]+")", maxRawMessage)
 }
 
 const (
 	maxMessage = 300
 	maxExcerpt = 200
+	// maxRawMessage bounds a message before redaction. It is far longer
+	// than any key, so redaction sees whole keys; the final trim to
+	// maxMessage happens after it.
+	maxRawMessage = 4096
 )
 
-// excerpt returns a short, printable start of a body with secrets removed.
-func excerpt(body []byte, secrets ...string) string {
+// excerpt returns a short, printable start of a body, which the caller has
+// already redacted.
+func excerpt(body []byte) string {
 	s := string(body)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "�")
 	}
-	s = redact(s, secrets...)
 	s = strings.Join(strings.Fields(s), " ")
 	return trim(s, maxExcerpt)
 }

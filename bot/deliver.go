@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/resellerbot/resellerbot/store"
@@ -18,6 +19,15 @@ type Sender interface {
 	// receipt is replyTo when replyTo is not empty, and returns the new
 	// message's receipt (for Slack, its ts).
 	Send(ctx context.Context, m Message, replyTo string) (receipt string, err error)
+}
+
+// Finder is a Sender that can tell whether a message it may have delivered
+// before a crash did arrive, so it is not posted twice. Messages carry their
+// Key (Message.Key) for this.
+type Finder interface {
+	// Find looks for a message with key delivered since the given time, in
+	// the thread of replyTo if that is not empty, and returns its receipt.
+	Find(ctx context.Context, key string, since time.Time, replyTo string) (receipt string, found bool, err error)
 }
 
 // SendError qualifies a failed Send, so the Deliverer knows whether and
@@ -189,6 +199,17 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		replyTo, _ = d.cfg.Store.Receipt(m.ReplyTo)
 	}
 	msg := batch.Render(d.cfg.Now())
+	msg.Key = d.cfg.Store.ID() + "/" + strconv.FormatUint(m.ID, 10)
+	if m.InFlight {
+		// A process died while sending this: look before sending again.
+		if receipt, found := d.find(ctx, log, msg.Key, m, replyTo); found {
+			log.Info("alert was delivered before the restart; not sending it again", "receipt", receipt)
+			return d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now())
+		}
+	}
+	if err := d.cfg.Store.MarkInFlight(m.ID); err != nil {
+		return err
+	}
 	// A send in flight is not cancelled by shutdown: cancelling it after
 	// Slack accepted the message but before we marked it would post it
 	// again after the restart. It gets sendTimeout instead.
@@ -213,6 +234,24 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	}
 	log.Info("alert delivered", "events", len(batch.Events), "part", batch.Part, "parts", batch.Parts)
 	return nil
+}
+
+// find asks the Sender, if it can, whether the message arrived. An error
+// means "don't know": the message is sent again, at least once.
+func (d *Deliverer) find(ctx context.Context, log *slog.Logger, key string, m store.Message, replyTo string) (string, bool) {
+	finder, ok := d.cfg.Sender.(Finder)
+	if !ok {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(ctx, sendTimeout)
+	defer cancel()
+	// Slack's clock and ours may differ; look a little further back.
+	receipt, found, err := finder.Find(ctx, key, m.Enqueued.Add(-time.Hour), replyTo)
+	if err != nil {
+		log.Warn("could not check whether an interrupted delivery arrived; sending it again", "error", err)
+		return "", false
+	}
+	return receipt, found
 }
 
 func (d *Deliverer) failed(log *slog.Logger, m store.Message, err error) {

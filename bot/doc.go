@@ -111,6 +111,9 @@ type Message struct {
 	Blocks []slack.Block
 	// Plain is the console's plain-text form.
 	Plain string
+	// Key identifies an alert message across restarts, so a Sender can
+	// find it again (see Finder); empty for command answers.
+	Key string
 }
 
 // render writes the doc out for both media, within Slack's limits: text

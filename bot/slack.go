@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -83,11 +84,60 @@ func (s *SlackSender) Send(ctx context.Context, m Message, replyTo string) (stri
 	if replyTo != "" {
 		opts = append(opts, slack.MsgOptionTS(replyTo))
 	}
+	if m.Key != "" {
+		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
+			EventType: metadataEvent, EventPayload: map[string]any{metadataKey: m.Key}}))
+	}
 	_, ts, err := s.api.PostMessageContext(ctx, s.channel, opts...)
 	if err != nil {
 		return "", ClassifySlackError(err, s.channel)
 	}
 	return ts, nil
+}
+
+// The metadata that marks the bot's alert messages, so that after a crash
+// it can find what it had already posted.
+const (
+	metadataEvent = "resellerbot_alert"
+	metadataKey   = "key"
+	// findPages bounds how far back Find looks: 5 pages of 200 messages.
+	findPages = 5
+)
+
+// Find implements Finder by reading the channel's recent history (or the
+// thread's replies) for the message's metadata. It needs the
+// channels:history scope (groups:history for a private channel).
+func (s *SlackSender) Find(ctx context.Context, key string, since time.Time, replyTo string) (string, bool, error) {
+	oldest := strconv.FormatInt(since.Unix(), 10)
+	cursor := ""
+	for range findPages {
+		var msgs []slack.Message
+		var more bool
+		var err error
+		if replyTo != "" {
+			msgs, more, cursor, err = s.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+				ChannelID: s.channel, Timestamp: replyTo, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
+		} else {
+			var resp *slack.GetConversationHistoryResponse
+			resp, err = s.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+				ChannelID: s.channel, Oldest: oldest, Limit: 200, Cursor: cursor, IncludeAllMetadata: true})
+			if resp != nil {
+				msgs, more, cursor = resp.Messages, resp.HasMore, resp.ResponseMetaData.NextCursor
+			}
+		}
+		if err != nil {
+			return "", false, ClassifySlackError(err, s.channel)
+		}
+		for _, m := range msgs {
+			if m.Metadata.EventType == metadataEvent && m.Metadata.EventPayload[metadataKey] == key {
+				return m.Timestamp, true, nil
+			}
+		}
+		if !more || cursor == "" {
+			return "", false, nil
+		}
+	}
+	return "", false, nil
 }
 
 // ClassifySlackError turns slack-go's errors into SendErrors that say

@@ -25,6 +25,11 @@ type Message struct {
 	// last one failed.
 	Attempts  int
 	LastError string
+	// InFlight is set while a delivery attempt is under way. Found set
+	// when a message is read back, it means a process died mid-attempt:
+	// the receiver may have the message already, so the deliverer should
+	// look before sending it again.
+	InFlight bool
 }
 
 func enqueue(tx *bolt.Tx, msgs []Outgoing, at time.Time) ([]uint64, error) {
@@ -129,8 +134,22 @@ func pruneSent(sent *bolt.Bucket, cutoff time.Time) error {
 	return nil
 }
 
+// MarkInFlight records that a delivery attempt is starting, so that after
+// a crash the next process knows to check whether it arrived.
+func (s *Store) MarkInFlight(id uint64) error {
+	return s.updateMessage(id, "in flight", func(m *Message) { m.InFlight = true })
+}
+
 // MarkFailed records a failed delivery attempt; the message stays queued.
 func (s *Store) MarkFailed(id uint64, reason string) error {
+	return s.updateMessage(id, "failed", func(m *Message) {
+		m.Attempts++
+		m.LastError = reason
+		m.InFlight = false
+	})
+}
+
+func (s *Store) updateMessage(id uint64, what string, change func(*Message)) error {
 	err := s.update(func(tx *bolt.Tx) error {
 		outbox := tx.Bucket(bucketOutbox)
 		v := outbox.Get(seqKey(id))
@@ -141,12 +160,11 @@ func (s *Store) MarkFailed(id uint64, reason string) error {
 		if err != nil {
 			return err
 		}
-		m.Attempts++
-		m.LastError = reason
+		change(&m)
 		return outbox.Put(seqKey(id), encodeMessage(&m))
 	})
 	if err != nil {
-		return fmt.Errorf("store: mark message %d failed: %w", id, err)
+		return fmt.Errorf("store: mark message %d %s: %w", id, what, err)
 	}
 	return nil
 }
@@ -175,6 +193,7 @@ func encodeMessage(m *Message) []byte {
 	e.uvarint(m.ReplyTo)
 	e.time(m.Enqueued)
 	e.uvarint(uint64(m.Attempts))
+	e.bool(m.InFlight)
 	e.str(m.LastError)
 	e.b = append(e.b, m.Body...)
 	return e.b
@@ -182,7 +201,7 @@ func encodeMessage(m *Message) []byte {
 
 func decodeMessage(id uint64, b []byte) (Message, error) {
 	d := decoder{b: b}
-	m := Message{ID: id, ReplyTo: d.uvarint(), Enqueued: d.time(), Attempts: int(d.uvarint()), LastError: d.str()}
+	m := Message{ID: id, ReplyTo: d.uvarint(), Enqueued: d.time(), Attempts: int(d.uvarint()), InFlight: d.bool(), LastError: d.str()}
 	if d.err != nil {
 		return Message{}, fmt.Errorf("outbox message %d: %w", id, d.err)
 	}

@@ -10,7 +10,9 @@ package store
 import (
 	"bytes"
 	"compress/flate"
+	"crypto/rand"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -52,6 +54,7 @@ var (
 	keyPolledAt    = []byte("polled_at")
 	keyState       = []byte("alert_state")
 	keyHistoryFrom = []byte("history_from")
+	keyStoreID     = []byte("store_id")
 )
 
 // Options configure a Store. The zero value is usable.
@@ -75,6 +78,7 @@ type Store struct {
 	mu   sync.RWMutex
 	db   *bolt.DB
 	path string
+	id   string
 	opts Options
 }
 
@@ -136,6 +140,18 @@ func (s *Store) init() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
+		if id := meta.Get(keyStoreID); id != nil {
+			s.id = string(id)
+		} else {
+			var b [8]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			s.id = hex.EncodeToString(b[:])
+			if err := meta.Put(keyStoreID, []byte(s.id)); err != nil {
+				return err
+			}
+		}
 		v := meta.Get(keySchema)
 		if v == nil {
 			return meta.Put(keySchema, binary.AppendUvarint(nil, SchemaVersion))
@@ -150,6 +166,11 @@ func (s *Store) init() error {
 
 // Path is the file's path.
 func (s *Store) Path() string { return s.path }
+
+// ID is a random identifier made when the file was created. It tells this
+// store's messages apart from those of another bot posting to the same
+// channel.
+func (s *Store) ID() string { return s.id }
 
 // Close closes the file. Pending writes are already on disk: every commit
 // is synced.

@@ -638,8 +638,8 @@ func (c *Config) Validate(need Need) []error {
 		duration("store.history", c.Store.History)
 	}
 
-	if c.Poll.Interval < Duration(10*time.Second) {
-		bad("poll.interval", "must be at least 10s")
+	if c.Poll.Interval < Duration(time.Second) {
+		bad("poll.interval", "must be at least 1s")
 	}
 	if c.Poll.FailuresBeforeNotice < 1 {
 		bad("poll.failures_before_notice", "must be at least 1")

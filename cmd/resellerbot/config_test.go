@@ -417,7 +417,7 @@ func TestConfigValidate(t *testing.T) {
 			"slack.allowed_channel_ids[1]":      `"general" is not a channel ID`,
 			"store.path":                        "empty",
 			"store.history":                     "must not be negative",
-			"poll.interval":                     "must be at least 10s",
+			"poll.interval":                     "must be at least 1s",
 			"poll.failures_before_notice":       "must be at least 1",
 			"alerts.low_balance.below":          "0 or more",
 			"alerts.low_balance.runway_below":   "must not be negative",

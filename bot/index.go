@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
@@ -28,6 +29,17 @@ type Index struct {
 	risk  []int
 	low   []int
 	users int
+
+	// fz holds the names prepared for fuzzy matching, on first use; copies
+	// of the index share it.
+	fz *fuzzyTables
+}
+
+// fuzzyTables are the lower-cased names as runes, whole and by word.
+type fuzzyTables struct {
+	once  sync.Once
+	runes [][]rune
+	words [][][]rune
 }
 
 // NewIndex indexes a snapshot. rule decides which orgs /orgs low lists.
@@ -41,6 +53,7 @@ func NewIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *Index {
 		byName:   make([]int, n),
 		risk:     make([]int, n),
 		users:    snap.UserCount(),
+		fz:       new(fuzzyTables),
 	}
 	for i := range snap.Orgs {
 		o := &snap.Orgs[i]
@@ -61,7 +74,7 @@ func NewIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *Index {
 	return ix
 }
 
-// withPolledAt returns a copy of the index for a poll that changed nothing.
+// withPolledAt returns the index for a poll that changed nothing.
 func (ix *Index) withPolledAt(t time.Time) *Index {
 	c := *ix
 	c.polledAt = t
@@ -157,19 +170,20 @@ func (ix *Index) matches(positions []int, fuzzy bool) Match {
 }
 
 // fuzzy finds the names closest to q by edit distance, comparing q with the
-// whole name and with the name's start (so "acne" finds "Acme Logistics").
-// It allows one edit per four characters of the query, at least one.
+// whole name, with the name's start (so "acne" finds "Acme Logistics") and
+// with each word of the name (so "zetta" finds "Zeta Labs"). It allows one
+// edit per four characters of the query, at least one.
 func (ix *Index) fuzzy(q string) Match {
-	limit := max(1, len([]rune(q))/4)
+	fz := ix.fz
+	fz.once.Do(func() { fz.prepare(ix.lower) })
+	qr := []rune(q)
+	limit := max(1, len(qr)/4)
 	best := limit + 1
 	var hits []int
-	qr := []rune(q)
+	var lev levenshtein
 	for _, i := range ix.byName {
-		name := []rune(ix.lower[i])
-		d := levenshtein(qr, name, best)
-		if len(name) > len(qr) {
-			d = min(d, levenshtein(qr, name[:len(qr)], best))
-		}
+		// The distance stops early at best+1, so a tie with best is exact.
+		d := fz.distance(&lev, qr, i, best+1)
 		switch {
 		case d < best:
 			best, hits = d, append(hits[:0], i)
@@ -183,14 +197,51 @@ func (ix *Index) fuzzy(q string) Match {
 	return ix.matches(hits, true)
 }
 
-// levenshtein is the edit distance between a and b, or any value ≥ bound
-// once it is clear the distance reaches bound.
-func levenshtein(a, b []rune, bound int) int {
+// prepare splits names into runes and words once, on the first fuzzy
+// lookup, rather than on every lookup or for every snapshot.
+func (fz *fuzzyTables) prepare(names []string) {
+	fz.runes = make([][]rune, len(names))
+	fz.words = make([][][]rune, len(names))
+	for i, name := range names {
+		fz.runes[i] = []rune(name)
+		if strings.IndexByte(name, ' ') >= 0 {
+			for _, w := range strings.Fields(name) {
+				fz.words[i] = append(fz.words[i], []rune(w))
+			}
+		}
+	}
+}
+
+// distance is the smallest edit distance between q and org i's name, a
+// prefix of the name about as long as q, or a word of the name; at least
+// bound means "too far".
+func (fz *fuzzyTables) distance(lev *levenshtein, q []rune, i, bound int) int {
+	name := fz.runes[i]
+	d := lev.distance(q, name, bound)
+	for n := len(q) - 1; n <= len(q)+1; n++ {
+		if n > 0 && n < len(name) {
+			d = min(d, lev.distance(q, name[:n], min(d, bound)))
+		}
+	}
+	for _, w := range fz.words[i] {
+		d = min(d, lev.distance(q, w, min(d, bound)))
+	}
+	return d
+}
+
+// levenshtein computes edit distances, reusing its rows between calls.
+type levenshtein struct{ prev, cur []int }
+
+// distance is the edit distance between a and b, or bound once it is clear
+// the distance reaches bound.
+func (l *levenshtein) distance(a, b []rune, bound int) int {
 	if d := len(a) - len(b); d >= bound || -d >= bound {
 		return bound
 	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+	if cap(l.prev) < len(b)+1 {
+		l.prev, l.cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	prev, cur := l.prev[:len(b)+1], l.cur[:len(b)+1]
 	for j := range prev {
 		prev[j] = j
 	}
@@ -210,5 +261,5 @@ func levenshtein(a, b []rune, bound int) int {
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return min(prev[len(b)], bound)
 }

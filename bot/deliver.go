@@ -206,6 +206,11 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 			log.Info("alert was delivered before the restart; not sending it again", "receipt", receipt)
 			return d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now())
 		}
+		// A lookup cut short by shutdown proves nothing; the next process
+		// looks again rather than post what may already be there.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 	}
 	if err := d.cfg.Store.MarkInFlight(m.ID); err != nil {
 		return err
@@ -219,7 +224,7 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	var se *SendError
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: Escape(cut(msg.Plain, 39000))}, replyTo)
+		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: Escape(cut(msg.Plain, 39000)), Key: msg.Key}, replyTo)
 	}
 	if d.cfg.OnSend != nil {
 		d.cfg.OnSend(err)

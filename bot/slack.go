@@ -126,6 +126,11 @@ func (s *SlackSender) Find(ctx context.Context, key string, since time.Time, rep
 			}
 		}
 		if err != nil {
+			var se slack.SlackErrorResponse
+			if errors.As(err, &se) && se.Err == "missing_scope" || err.Error() == "missing_scope" {
+				return "", false, &SendError{Err: err, Permanent: true,
+					Hint: "the bot token needs channels:history (groups:history for a private channel) to avoid double posts after a crash; reinstall the app from manifest.yaml"}
+			}
 			return "", false, ClassifySlackError(err, s.channel)
 		}
 		for _, m := range msgs {

@@ -203,6 +203,14 @@ type Message struct {
 	TS string
 	// Blocks is the raw blocks JSON array, nil when none were sent.
 	Blocks json.RawMessage
+	// Metadata is the message metadata sent with chat.postMessage (or set
+	// by chat.update), as JSON {"event_type":…,"event_payload":{…}}; nil
+	// when none was sent. conversations.history and conversations.replies
+	// return it when asked with include_all_metadata.
+	Metadata json.RawMessage
+	// Broadcast is set for a thread reply posted with reply_broadcast, which
+	// also shows in the channel's history.
+	Broadcast bool
 	// Ephemeral is true for chat.postEphemeral.
 	Ephemeral bool
 	// Edits counts accepted chat.update calls on this message.
@@ -237,7 +245,8 @@ type Server struct {
 	calls      []Call
 	messages   []Message
 	channels   map[string]*channelState
-	tsSeq      int
+	lastTS     int64 // microseconds of the newest message timestamp
+	onMessage  func(Message)
 	tickets    map[string]bool
 	scheduled  map[string]bool
 	conns      map[*wsConn]bool // open sockets; true once hello was sent
@@ -376,6 +385,19 @@ func (s *Server) HandleMethod(method string, fn func(Call) any) {
 	s.handlers[method] = fn
 }
 
+// OnMessage makes fn be called with every message chat.postMessage or
+// chat.postEphemeral accepts, once it is recorded and before the client gets
+// the answer. A test can act in the window between Slack accepting a
+// message and the sender learning its timestamp: kill the sender, say, to
+// check that it does not post the message twice after a restart. fn runs on
+// the request's goroutine, so the answer waits for it; it must not call
+// back into the request's client. nil removes the hook.
+func (s *Server) OnMessage(fn func(Message)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onMessage = fn
+}
+
 // Calls returns the recorded requests for method, in arrival order; ""
 // returns all of them.
 func (s *Server) Calls(method string) []Call {
@@ -484,6 +506,7 @@ func cloneCall(c Call) Call {
 
 func cloneMessage(m Message) Message {
 	m.Blocks = slices.Clone(m.Blocks)
+	m.Metadata = slices.Clone(m.Metadata)
 	m.Raw = cloneValues(m.Raw)
 	return m
 }

@@ -3,7 +3,6 @@ package slacktest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -88,6 +87,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	before := len(s.messages)
 	res, custom := s.apiLocked(method, call, parseErr)
 	if custom != nil {
 		s.mu.Unlock()
@@ -98,7 +98,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	call.Error = res.errorText()
 	s.calls = append(s.calls, call)
 	s.notifyLocked()
+	var accepted []Message
+	hook := s.onMessage
+	if hook != nil && custom == nil {
+		for _, m := range s.messages[before:] {
+			accepted = append(accepted, cloneMessage(m))
+		}
+	}
 	s.mu.Unlock()
+	for _, m := range accepted {
+		hook(m)
+	}
 
 	s.log.Debug("slacktest: api call", "method", method, "status", call.Status, "error", call.Error)
 	res.write(w)
@@ -186,6 +196,10 @@ func (s *Server) builtinLocked(method string, p url.Values) apiResult {
 		}
 		delete(s.scheduled, p.Get("scheduled_message_id"))
 		return okResult(map[string]any{})
+	case "conversations.history":
+		return s.historyLocked(p)
+	case "conversations.replies":
+		return s.repliesLocked(p)
 	case "conversations.join":
 		ch := s.lookupChannelLocked(p.Get("channel"))
 		if ch == nil {
@@ -206,7 +220,8 @@ func builtinMethod(method string) bool {
 	switch method {
 	case "auth.test", "apps.connections.open", "chat.postMessage", "chat.postEphemeral",
 		"chat.update", "chat.delete", "conversations.info", "conversations.join",
-		"chat.scheduleMessage", "chat.deleteScheduledMessage":
+		"chat.scheduleMessage", "chat.deleteScheduledMessage",
+		"conversations.history", "conversations.replies":
 		return true
 	}
 	return false
@@ -305,10 +320,17 @@ func channelJSON(ch *channelState) map[string]any {
 	}
 }
 
-// nextTSLocked returns a new, strictly increasing message timestamp.
+// nextTSLocked returns a new message timestamp: the current time in
+// Slack's "seconds.microseconds" form, as Slack assigns them, made strictly
+// increasing so that timestamps identify messages. Being real times, they
+// can be compared with the oldest and latest of conversations.history.
 func (s *Server) nextTSLocked() string {
-	s.tsSeq++
-	return fmt.Sprintf("%d.%06d", 1700000000+s.tsSeq/10000, (s.tsSeq%10000)*100)
+	now := time.Now().UnixMicro()
+	if now <= s.lastTS {
+		now = s.lastTS + 1
+	}
+	s.lastTS = now
+	return formatTS(now)
 }
 
 func withoutToken(p url.Values) url.Values {
@@ -332,6 +354,9 @@ func messageJSON(m Message) map[string]any {
 	}
 	if m.Blocks != nil {
 		out["blocks"] = m.Blocks
+	}
+	if m.Metadata != nil {
+		out["metadata"] = m.Metadata
 	}
 	return out
 }
@@ -359,6 +384,10 @@ func (s *Server) postLocked(p url.Values, ephemeral bool) apiResult {
 	if text == "" && blocks == nil && p.Get("attachments") == "" {
 		return errResult("no_text")
 	}
+	metadata, code := parseMetadata(p.Get("metadata"))
+	if code != "" {
+		return errResult(code)
+	}
 	m := Message{
 		Channel:   ch.id,
 		User:      user,
@@ -367,7 +396,12 @@ func (s *Server) postLocked(p url.Values, ephemeral bool) apiResult {
 		TS:        s.nextTSLocked(),
 		Blocks:    blocks,
 		Ephemeral: ephemeral,
+		Metadata:  metadata,
+		Broadcast: p.Get("thread_ts") != "" && truthy(p.Get("reply_broadcast")),
 		Raw:       withoutToken(p),
+	}
+	if ephemeral {
+		m.Metadata = nil
 	}
 	s.messages = append(s.messages, m)
 	if ephemeral {
@@ -443,6 +477,13 @@ func (s *Server) updateLocked(p url.Values) apiResult {
 	}
 	if m.Text == "" && m.Blocks == nil && p.Get("attachments") == "" {
 		return errResult("no_text")
+	}
+	if p.Has("metadata") {
+		metadata, code := parseMetadata(p.Get("metadata"))
+		if code != "" {
+			return errResult(code)
+		}
+		m.Metadata = metadata
 	}
 	m.Edits++
 	s.messages[i] = m

@@ -38,10 +38,17 @@ type PollerConfig struct {
 // look like every org was removed.
 type Poller struct {
 	cfg PollerConfig
-	// mu makes polls run one at a time, whoever calls.
+	// mu makes polls run one at a time, whoever calls; it guards the
+	// fields below.
 	mu sync.Mutex
 	// prev caches the latest stored snapshot, saving a store read per poll.
 	prev *omni.Snapshot
+	// notBefore is when the API said, with a 429's Retry-After, it may be
+	// asked again; polls before then are skipped.
+	notBefore time.Time
+	// lastFailure is the last failed poll's error, so a failure repeated
+	// poll after poll is logged once, not at every poll.
+	lastFailure string
 }
 
 // PollResult says what one poll did.
@@ -63,6 +70,10 @@ type PollResult struct {
 	Duration time.Duration
 	// Err is the fetch error of a failed poll.
 	Err error
+	// Skipped is true when the poll did not ask the API at all, because
+	// the API asked to wait (429 Retry-After) until RetryAt.
+	Skipped bool
+	RetryAt time.Time
 }
 
 // NewPoller returns a Poller.
@@ -124,6 +135,17 @@ func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
 	return p.poll(ctx, pollStored)
 }
 
+// problem names what is wrong in a failed poll, so that the same problem
+// seen again (with other attempt counts or details) is not logged again:
+// the kind and status of an API error, else the error's text.
+func problem(err error) string {
+	var apiErr *omni.APIError
+	if errors.As(err, &apiErr) {
+		return fmt.Sprintf("%v/%d", apiErr.Kind, apiErr.Status)
+	}
+	return err.Error()
+}
+
 // PollOnce is Poll for a one-off run (the poll command): a failed fetch
 // stores nothing, since there is no run of polls for it to count towards.
 func (p *Poller) PollOnce(ctx context.Context) (PollResult, error) {
@@ -148,6 +170,10 @@ func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
 	defer p.mu.Unlock()
 	start := p.cfg.Now()
 	log := p.cfg.Logger
+	if mode == pollStored && start.Before(p.notBefore) {
+		log.Debug("poll skipped: the API asked to wait", "until", p.notBefore)
+		return PollResult{At: start, Skipped: true, RetryAt: p.notBefore}, nil
+	}
 
 	prev, err := p.latest()
 	if err != nil {
@@ -160,8 +186,14 @@ func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
 
 	snap, fetchErr := p.cfg.Fetcher.Organizations(ctx)
 	res := PollResult{At: p.cfg.Now(), Snapshot: snap, Err: fetchErr}
-	if fetchErr != nil && ctx.Err() != nil {
+	// Cancelled means shut down: the poll is abandoned, not failed. A
+	// deadline that passed means the API was too slow: a failure like any.
+	if fetchErr != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return res, fmt.Errorf("poll abandoned: %w", context.Cause(ctx))
+	}
+	var apiErr *omni.APIError
+	if errors.As(fetchErr, &apiErr) && apiErr.RetryAfter > 0 && mode == pollStored {
+		p.notBefore = res.At.Add(apiErr.RetryAfter)
 	}
 
 	var commit store.Commit
@@ -201,10 +233,22 @@ func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
 	}
 
 	attrs := []any{"duration", res.Duration.Round(time.Millisecond), "events", len(res.Events), "messages", len(res.MessageIDs)}
-	if fetchErr != nil {
-		log.Warn("poll failed", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
-	} else {
+	switch {
+	case fetchErr == nil:
+		if p.lastFailure != "" {
+			log.Info("poll recovered", "after_failures", st.Failures)
+			p.lastFailure = ""
+		}
 		log.Info("poll", append(attrs, "orgs", len(snap.Orgs), "users", snap.UserCount(), "changed_orgs", res.ChangedOrgs)...)
+	case problem(fetchErr) != p.lastFailure:
+		// Said once for each new problem; repeats go to debug.
+		log.Warn("poll failed", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
+		p.lastFailure = problem(fetchErr)
+	default:
+		log.Debug("poll failed again", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
+	}
+	if snap != nil && snap.Duplicates > 0 {
+		log.Warn("the API listed some orgs or users twice; the first of each was kept", "duplicates", snap.Duplicates)
 	}
 	if p.cfg.OnPoll != nil {
 		p.cfg.OnPoll(res)

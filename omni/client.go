@@ -108,8 +108,9 @@ func (c *Client) Endpoint() string { return c.endpoint }
 // Organizations fetches and decodes every child organization. Transient
 // failures are retried with backoff while ctx allows; a 429's Retry-After is
 // honoured, and when it reaches past ctx's deadline the call gives up at once
-// rather than sleep in vain. Every failure of the API is an *APIError; when
-// ctx ends first, the error wraps ctx's error instead.
+// rather than sleep in vain. Every failure is an *APIError, ctx's deadline
+// passing included (ErrTimeout, wrapping context.DeadlineExceeded); only a
+// cancelled ctx gives a plain error wrapping context.Canceled.
 func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 	var last *APIError
 	for attempt := 1; ; attempt++ {
@@ -118,8 +119,7 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 			return snap, nil
 		}
 		if ctx.Err() != nil {
-			// The caller gave up; say so rather than blame the vendor.
-			return nil, fmt.Errorf("omnidim: %w", context.Cause(ctx))
+			return nil, c.callerGaveUp(ctx, last, attempt)
 		}
 		last = err
 		last.Attempts = attempt
@@ -137,10 +137,27 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, fmt.Errorf("omnidim: %w (while waiting to retry after: %v)", context.Cause(ctx), last)
+			return nil, c.callerGaveUp(ctx, last, attempt)
 		case <-t.C:
 		}
 	}
+}
+
+// callerGaveUp is the error when ctx ends before the API answered. A
+// cancellation (shutdown) is the caller's doing and no API error. A
+// deadline (the poll's time budget) reports the last failure that made the
+// client retry until time ran out, or, when the API never answered at all,
+// an ErrTimeout.
+func (c *Client) callerGaveUp(ctx context.Context, last *APIError, attempts int) error {
+	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("omnidim: %w", context.Cause(ctx))
+	}
+	if last != nil && last.Kind != ErrTimeout {
+		last.Attempts = attempts
+		return last
+	}
+	return &APIError{Kind: ErrTimeout, Message: "no complete answer before the poll's deadline", Attempts: attempts,
+		Err: context.DeadlineExceeded, retryable: true}
 }
 
 // backoffFor returns the wait after the given failed attempt: exponential,
@@ -198,7 +215,7 @@ func (c *Client) fetch(parent context.Context) (*Snapshot, *APIError) {
 			apiErr.Status = resp.StatusCode
 			apiErr.Message = trim(redact(apiErr.Message, c.apiKey), maxMessage)
 			if apiErr.Err != nil {
-				apiErr.Err = errors.New(redact(apiErr.Err.Error(), c.apiKey))
+				apiErr.Err = &redactedError{err: apiErr.Err, msg: redact(apiErr.Err.Error(), c.apiKey)}
 			}
 			return nil, apiErr
 		}
@@ -286,6 +303,16 @@ func htmlTitle(body []byte) string {
 	}
 	return trim(strings.Join(strings.Fields(s[start:start+end]), " "), maxMessage)
 }
+
+// redactedError shows an error's text with the key removed, and still
+// unwraps to the error, so errors.Is sees through it.
+type redactedError struct {
+	err error
+	msg string
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // limitedReader reads at most left bytes, remembering why it stopped: a
 // read error (the connection) or the limit (the payload's size).

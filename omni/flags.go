@@ -4,6 +4,8 @@ import (
 	"math/bits"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // FlagInfo describes one dashboard menu flag: the vendor's key and the words
@@ -69,7 +71,8 @@ func FlagLabel(key string) string {
 	if s == "" {
 		return key
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	first, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(first)) + s[size:]
 }
 
 // Flags is the set of dashboard menus switched on for a user (or, for the

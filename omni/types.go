@@ -33,6 +33,9 @@ type Snapshot struct {
 	// inconsistent.
 	TotalOrgs  int
 	TotalUsers int
+	// Duplicates counts orgs and users the payload listed more than once
+	// (Normalize keeps the first); it is not stored.
+	Duplicates int
 }
 
 // Reseller is the reseller organization that owns the API key.
@@ -134,6 +137,7 @@ func (s *Snapshot) Normalize() (dropped int) {
 	before := len(s.Orgs)
 	s.Orgs = slices.CompactFunc(s.Orgs, func(a, b Org) bool { return a.ID == b.ID })
 	dropped = before - len(s.Orgs)
+	defer func() { s.Duplicates += dropped }()
 	for i := range s.Orgs {
 		users := s.Orgs[i].Users
 		slices.SortStableFunc(users, func(a, b User) int { return cmp.Compare(a.ID, b.ID) })

@@ -420,6 +420,15 @@ func cfgLooksSecret(s string) bool {
 	return false
 }
 
+// cfgQuote quotes a value for an error message, unless it looks like a
+// token pasted into the wrong key: errors go to terminals and CI logs.
+func cfgQuote(s string) string {
+	if cfgLooksSecret(s) {
+		return "a value that looks like a token"
+	}
+	return strconv.Quote(s)
+}
+
 func cfgJoin(prefix, name string) string {
 	if prefix == "" {
 		return name
@@ -493,7 +502,7 @@ func cfgKind(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "a list"
 	case yaml.ScalarNode:
-		return strconv.Quote(n.Value)
+		return cfgQuote(n.Value)
 	}
 	return "something else"
 }
@@ -610,7 +619,7 @@ func (c *Config) Validate(need Need) []error {
 		case strings.HasPrefix(ch, "#"):
 			bad("slack.alert_channel", "use the channel ID (C…), not its name")
 		case !cfgChannelID.MatchString(ch):
-			bad("slack.alert_channel", "%q is not a channel ID (C… or G…)", ch)
+			bad("slack.alert_channel", "%s is not a channel ID (C… or G…)", cfgQuote(ch))
 		}
 		for i, id := range s.AllowedUserIDs {
 			key := fmt.Sprintf("slack.allowed_user_ids[%d]", i)
@@ -618,7 +627,7 @@ func (c *Config) Validate(need Need) []error {
 			case strings.HasPrefix(id, "@"):
 				bad(key, "use the member ID (U…), not a name")
 			case !cfgUserID.MatchString(id):
-				bad(key, "%q is not a user ID (U… or W…)", id)
+				bad(key, "%s is not a user ID (U… or W…)", cfgQuote(id))
 			}
 		}
 		for i, id := range s.AllowedChannelIDs {
@@ -627,7 +636,7 @@ func (c *Config) Validate(need Need) []error {
 			case strings.HasPrefix(id, "#"):
 				bad(key, "use the channel ID (C…), not its name")
 			case !cfgAnyChannelID.MatchString(id):
-				bad(key, "%q is not a channel ID (C…, G… or D…)", id)
+				bad(key, "%s is not a channel ID (C…, G… or D…)", cfgQuote(id))
 			}
 		}
 	}
@@ -809,7 +818,7 @@ func cfgParseDuration(s string) (Duration, error) {
 		if strings.HasSuffix(s, "d") {
 			hint = " (no d unit: 30 days is 720h)"
 		}
-		return 0, fmt.Errorf("want a duration like 20s, 5m or 720h, got %q%s", s, hint)
+		return 0, fmt.Errorf("want a duration like 20s, 5m or 720h, got %s%s", cfgQuote(s), hint)
 	}
 	return Duration(v), nil
 }
@@ -861,7 +870,7 @@ var cfgByteSize = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?) ?([A-Za-z]*)$`)
 
 func cfgParseByteSize(s string) (ByteSize, error) {
 	s = strings.TrimSpace(s)
-	bad := fmt.Errorf("want a size like 256MiB, 64MB or 1048576, got %q", s)
+	bad := fmt.Errorf("want a size like 256MiB, 64MB or 1048576, got %s", cfgQuote(s))
 	m := cfgByteSize.FindStringSubmatch(s)
 	if m == nil {
 		return 0, bad
@@ -885,7 +894,7 @@ func cfgParseByteSize(s string) (ByteSize, error) {
 	}
 	if n, err := strconv.ParseInt(m[1], 10, 64); err == nil {
 		if n > math.MaxInt64/mult {
-			return 0, fmt.Errorf("%q is too large", s)
+			return 0, fmt.Errorf("%s is too large", cfgQuote(s))
 		}
 		return ByteSize(n * mult), nil
 	}
@@ -895,7 +904,7 @@ func cfgParseByteSize(s string) (ByteSize, error) {
 	}
 	v := math.Round(f * float64(mult))
 	if v >= math.MaxInt64 {
-		return 0, fmt.Errorf("%q is too large", s)
+		return 0, fmt.Errorf("%s is too large", cfgQuote(s))
 	}
 	return ByteSize(v), nil
 }

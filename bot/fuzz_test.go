@@ -1,0 +1,418 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
+)
+
+// The fuzz targets here run their seed corpus (f.Add and
+// testdata/fuzz/<FuzzName>/) in a plain `go test`, and explore with
+//
+//	go test -run '^$' -fuzz '^FuzzLookup$' -fuzztime 5s ./bot
+//	go test -run '^$' -fuzz '^FuzzEscaping$' -fuzztime 5s ./bot
+
+// maxFuzzOrgs bounds the orgs one FuzzLookup input makes, so that an input
+// stays a few milliseconds however long it is.
+const maxFuzzOrgs = 64
+
+// FuzzLookup builds an index over orgs named by the input (one name a line)
+// and checks Lookup's contract: no panic; one org or candidates, all from
+// the snapshot; an id finds its org; an exact name, in any case and with
+// extra spaces, finds an org with that name.
+func FuzzLookup(f *testing.F) {
+	f.Add("Acme Inc\nBeta Co\nAcme Logistics", "acme", int64(4001))
+	f.Add("Acme Inc\nacme   INC\nAcme", "  ACME inc ", int64(1))
+	f.Add("4002\nBeta Co\n#4001", "4002", int64(4001))
+	f.Add("Café Müller\nNørdic Labs\nŌkami", "café", int64(-3))
+	f.Add("<!channel> & Co\n*bold*\n", "<!channel>", int64(9223372036854775806))
+	f.Add("Summit Health\nSummit Realty\nSumit Dental", "sumit helth", int64(0))
+	f.Add(strings.Repeat("Same\n", 30), "same", int64(10))
+	f.Add("\t \n\n  ", " ", int64(5))
+	f.Add("İstanbul\nıi\nSS ß", "istanbul", int64(77))
+	f.Fuzz(func(t *testing.T, names, query string, firstID int64) {
+		snap := fuzzSnapshot(names, firstID)
+		ix := NewIndex(snap, alerts.DefaultRules().LowBalance)
+		inSnap := func(o *omni.Org) bool {
+			for i := range snap.Orgs {
+				if o == &snap.Orgs[i] {
+					return true
+				}
+			}
+			return false
+		}
+		check := func(q string) Match {
+			m := ix.Lookup(q)
+			switch {
+			case m.Org != nil && len(m.Candidates) > 0:
+				t.Fatalf("Lookup(%q) returned an org and %d candidates", q, len(m.Candidates))
+			case m.Org != nil && !inSnap(m.Org):
+				t.Fatalf("Lookup(%q) returned org %d, not one of the snapshot's", q, m.Org.ID)
+			case len(m.Candidates) == 1:
+				t.Fatalf("Lookup(%q) returned one candidate instead of the org", q)
+			case len(m.Candidates) > maxCandidates:
+				t.Fatalf("Lookup(%q) returned %d candidates, at most %d", q, len(m.Candidates), maxCandidates)
+			case m.More < 0 || (m.More > 0 && len(m.Candidates) != maxCandidates):
+				t.Fatalf("Lookup(%q): %d candidates and %d more", q, len(m.Candidates), m.More)
+			}
+			for _, c := range m.Candidates {
+				if !inSnap(c) {
+					t.Fatalf("Lookup(%q) returned candidate %d, not one of the snapshot's", q, c.ID)
+				}
+			}
+			return m
+		}
+
+		check(query)
+
+		ids := map[int64]bool{}
+		for i := range snap.Orgs {
+			ids[snap.Orgs[i].ID] = true
+		}
+		for i := range snap.Orgs {
+			o := &snap.Orgs[i]
+			id := strconv.FormatInt(o.ID, 10)
+			for _, q := range []string{id, "#" + id, "  " + id + " "} {
+				if m := check(q); m.Org == nil || m.Org.ID != o.ID {
+					t.Fatalf("Lookup(%q) = %+v, want org %d", q, m, o.ID)
+				}
+			}
+
+			want := normalize(o.Name)
+			if want == "" {
+				continue // a blank name cannot be asked for
+			}
+			if n, err := strconv.ParseInt(strings.TrimPrefix(want, "#"), 10, 64); err == nil && ids[n] {
+				continue // an id wins over a name that reads like one
+			}
+			for _, q := range []string{o.Name, "  " + strings.Join(strings.Fields(swapCase(o.Name)), "   ") + "\t"} {
+				m := check(q)
+				if m.Org != nil {
+					if got := normalize(m.Org.Name); got != want {
+						t.Fatalf("Lookup(%q) found %q, want a name equal to %q", q, m.Org.Name, o.Name)
+					}
+					continue
+				}
+				if len(m.Candidates) == 0 {
+					t.Fatalf("Lookup(%q) found nothing; org %d is named %q", q, o.ID, o.Name)
+				}
+				if m.Fuzzy {
+					t.Fatalf("Lookup(%q) matched fuzzily; org %d has that exact name", q, o.ID)
+				}
+				for _, c := range m.Candidates {
+					if got := normalize(c.Name); got != want {
+						t.Fatalf("Lookup(%q) offered %q among exact matches for %q", q, c.Name, o.Name)
+					}
+				}
+			}
+		}
+	})
+}
+
+// fuzzSnapshot makes a snapshot of the orgs named one a line in names, with
+// ids counting from firstID, as the decoder would hand it over: valid
+// UTF-8, sorted by id, unique.
+func fuzzSnapshot(names string, firstID int64) *omni.Snapshot {
+	snap := &omni.Snapshot{PolledAt: now, Reseller: omni.Reseller{ID: 1, Name: "Fuzz Reseller"}}
+	for i, name := range strings.Split(strings.ToValidUTF8(names, "\uFFFD"), "\n") {
+		if i == maxFuzzOrgs {
+			break
+		}
+		id := firstID + int64(i)*7 // may wrap around; Normalize sorts
+		snap.Orgs = append(snap.Orgs, omni.Org{ID: id, Name: name, Balance: float64(i * 10), CostPerMin: 0.1, Currency: "$"})
+	}
+	snap.Normalize()
+	return snap
+}
+
+// swapCase changes the case of every letter whose other case folds back to
+// it (so not "ı" or "ſ", which lower-case to other letters).
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		var o rune
+		if unicode.IsUpper(r) {
+			o = unicode.ToLower(r)
+		} else {
+			o = unicode.ToUpper(r)
+		}
+		if unicode.ToLower(o) != unicode.ToLower(r) {
+			return r
+		}
+		return o
+	}, s)
+}
+
+// FuzzEscaping renders every answer and every alert kind with API text from
+// the input and checks that nothing in mrkdwn or the notification text can
+// ping, link or mention (no "<" at all: the bot writes none itself, so any
+// would be API text), that every "&" starts an escape, that Slack's limits
+// hold and that the output is valid UTF-8.
+func FuzzEscaping(f *testing.F) {
+	f.Add("Acme Inc", "Ann Lee", "ann@acme.example", "+15551234567", "admin", "is_sms_campaign_access", "$")
+	f.Add("<!channel> *urgent* & <@U123>", "<!here>", "<mailto:a@b.c|x>", "<tel:+1>", "<#C123>", "is_<!everyone>_access", "<$>")
+	f.Add("<https://evil.example|click>", "a&b", "&lt;", "&amp;amp;", "&", ">_<", "&#60;")
+	f.Add("Smith & Sons", "O'Neil", "zoe@example.com", "", "", "is_café_menu_access", "€")
+	f.Add("*_~`>", "```code```", "_x_", "~y~", "`z`", "is__access", "")
+	f.Add("\x00\x1f\u2028\u202e", "\r\n<\n!channel>", "\t", "\ufeff", "\u200b<", "\x7f", "\U0001F4A9")
+	f.Fuzz(func(t *testing.T, orgName, userName, email, phone, access, flagKey, other string) {
+		in := fuzzInput{orgName, userName, email, phone, access, flagKey, other}.valid()
+		if !utf8.ValidString(omni.FlagLabel(in.flagKey)) {
+			t.Errorf("omni.FlagLabel(%q) is not valid UTF-8", in.flagKey)
+		}
+		for name, m := range in.messages() {
+			checkMessage(t, name, m)
+		}
+	})
+}
+
+type fuzzInput struct {
+	orgName, userName, email, phone, access, flagKey, other string
+}
+
+// maxFuzzText bounds each string of a FuzzEscaping input: past Slack's
+// limits (3,000 characters a section), short enough for thousands of runs
+// a second.
+const maxFuzzText = 4 << 10
+
+// valid makes the input what omni's decoder hands over: valid UTF-8 (the
+// JSON decoder replaces bad bytes).
+func (in fuzzInput) valid() fuzzInput {
+	for _, s := range []*string{&in.orgName, &in.userName, &in.email, &in.phone, &in.access, &in.flagKey, &in.other} {
+		if len(*s) > maxFuzzText {
+			*s = (*s)[:maxFuzzText]
+		}
+		*s = strings.ToValidUTF8(*s, "\uFFFD")
+	}
+	return in
+}
+
+// messages renders every answer and every alert for the input.
+func (in fuzzInput) messages() map[string]Message {
+	out := map[string]Message{}
+	var menus omni.Flags
+	menus.Set(omni.KnownFlags()[0].Key, true)
+	menus.Set(in.flagKey, true)
+	var scope omni.Flags
+	scope.Set(omni.KnownFlags()[0].Key, true)
+	user := omni.User{ID: 1110, Name: in.userName, Email: in.email, Phone: in.phone, Active: true,
+		AccessLevel: in.access, Menus: menus, LastLogin: now.Add(-time.Hour), Expiry: now.Add(48 * time.Hour)}
+	unnamed := omni.User{ID: 1111, Email: in.other, Phone: in.email, AccessLevel: in.other, Menus: menus}
+	snap := &omni.Snapshot{
+		PolledAt: now,
+		Reseller: omni.Reseller{ID: 5678, Name: in.other, ConcurrentCallLimit: 10},
+		Scope:    scope,
+		Orgs: []omni.Org{
+			{ID: 4001, Name: in.orgName, Balance: 13, CostPerMin: 0.2, Currency: in.other, ConcurrentCallLimit: 5,
+				Timezone: in.access, Created: now.Add(-24 * time.Hour), Users: []omni.User{user, unnamed}},
+			{ID: 4002, Name: in.userName, Balance: -4.5, CostPerMin: 0, Currency: in.phone, Timezone: in.other},
+			{ID: 4003, Name: in.email, Balance: 24442.6, CostPerMin: 0.09, Currency: "$"},
+		},
+	}
+	snap.Normalize()
+	cmds := NewCommands(alerts.DefaultRules().LowBalance, func() time.Time { return now })
+	cmds.SetSnapshot(snap, true)
+	cmds.SetHealth(Health{Failures: 2, FailingSince: now.Add(-10 * time.Minute), LastError: in.other})
+	for _, c := range [][2]string{
+		{"/orgs", ""}, {"/orgs", "low"}, {"/orgs", "page 2"}, {"/orgs", in.other},
+		{"/org", in.orgName}, {"/org", "4001"}, {"/org", "4002"}, {"/org", in.userName}, {"/org", in.email},
+		{"/org", in.other}, {"/org", in.orgName + "x"}, {"/org", ""}, {"/orgs", "help"},
+	} {
+		out[c[0]+" "+c[1]] = cmds.Handle(c[0], c[1])
+	}
+
+	// Many orgs with the same name make a candidate list.
+	many := &omni.Snapshot{PolledAt: now}
+	for i := range 30 {
+		many.Orgs = append(many.Orgs, omni.Org{ID: int64(100 + i), Name: in.orgName, Balance: float64(i), CostPerMin: 0.1, Currency: in.other})
+	}
+	cmds.SetSnapshot(many, true)
+	out["/org candidates"] = cmds.Handle("/org", in.orgName)
+	out["/orgs many"] = cmds.Handle("/orgs", "")
+
+	events := in.events()
+	for i := range events {
+		b := Batch{PolledAt: now, Events: events[i : i+1]}
+		out[fmt.Sprintf("card %d %s", i, events[i].Kind)] = b.Render(now)
+	}
+	for i, b := range planBatches(events, now) {
+		out[fmt.Sprintf("digest part %d", i+1)] = b.Render(now)
+	}
+	return out
+}
+
+// events is one event of every kind, reminders included, about API text
+// from the input.
+func (in fuzzInput) events() []alerts.Event {
+	org := alerts.OrgRef{ID: 4001, Name: in.orgName, Currency: in.other}
+	user := &alerts.UserRef{ID: 1110, Name: in.userName, Email: in.email}
+	nameless := &alerts.UserRef{ID: 1111, Email: in.phone}
+	figures := lowFigures(13, 0.2)
+	free := lowFigures(-4.5, 0)
+	changes := []alerts.Change{
+		{Field: in.flagKey, Old: "off", New: "on"},
+		{Field: alerts.FieldAccessLevel, Old: in.access, New: in.phone},
+		{Field: alerts.FieldActive, Old: "on", New: "off"},
+		{Field: alerts.FieldCostPerMin, Old: in.access, New: "0.12"},
+		{Field: alerts.FieldConcurrency, Old: in.phone, New: in.access},
+	}
+	ev := []alerts.Event{
+		{Kind: alerts.LowBalance, Org: org, Figures: figures, Rule: "alerts.low_balance.below = 50", Since: now},
+		{Kind: alerts.LowBalance, Org: org, Figures: free, Rule: in.other, Reminder: true, Since: now.Add(-26 * time.Hour)},
+		{Kind: alerts.BalanceRecovered, Org: org, Figures: lowFigures(1500, 0.2), Since: now.Add(-time.Hour)},
+		{Kind: alerts.NewUser, Org: org, User: user, Figures: figures, Changes: changes},
+		{Kind: alerts.NewUser, Org: org, User: nameless, Changes: changes[:1]},
+		{Kind: alerts.UserRemoved, Org: org, User: user},
+		{Kind: alerts.PermissionChange, Org: org, User: user, Changes: changes},
+		{Kind: alerts.OrgAdded, Org: org, Figures: figures, Users: []alerts.UserRef{*user}},
+		{Kind: alerts.OrgRemoved, Org: alerts.OrgRef{ID: 4002, Name: in.userName, Currency: in.phone}, Figures: free},
+		{Kind: alerts.LimitsChanged, Org: org, Figures: figures, Changes: changes[3:]},
+		{Kind: alerts.ScopeChanged, Changes: changes[:1]},
+		{Kind: alerts.MassRemovalHeld, Count: 3, Detail: in.orgName, Rule: "alerts.mass_removal_share = 0.5"},
+		{Kind: alerts.APIOutage, Since: now.Add(-15 * time.Minute), Count: 3, Detail: in.other, Rule: "poll.failures_before_notice = 3"},
+		{Kind: alerts.APIRecovered, Since: now.Add(-time.Hour), Count: 8},
+		{Kind: alerts.Kind(in.flagKey), Org: org, Detail: in.access},
+	}
+	for i := range ev {
+		ev[i].At = now
+	}
+	return ev
+}
+
+// checkMessage asserts the escaping and limits contract on one message.
+func checkMessage(t *testing.T, name string, m Message) {
+	t.Helper()
+	if !utf8.ValidString(m.Text) || !utf8.ValidString(m.Plain) {
+		t.Fatalf("%s: text or plain text is not valid UTF-8: %q", name, m.Text)
+	}
+	checkMrkdwn(t, name+": top-level text", m.Text)
+	if n := utf8.RuneCountInString(m.Text); n > maxTopText {
+		t.Fatalf("%s: top-level text has %d characters, limit %d", name, n, maxTopText)
+	}
+	if len(m.Blocks) > maxBlocks {
+		t.Fatalf("%s: %d blocks, Slack allows %d", name, len(m.Blocks), maxBlocks)
+	}
+	plainLTs := 0 // "<" in plain_text objects, where Slack parses nothing
+	for i, b := range m.Blocks {
+		switch b := b.(type) {
+		case *slack.HeaderBlock:
+			checkText(t, fmt.Sprintf("%s: block %d (header)", name, i), b.Text, slack.PlainTextType, maxHeaderText)
+			plainLTs += strings.Count(b.Text.Text, "<")
+		case *slack.SectionBlock:
+			if b.Text == nil && len(b.Fields) == 0 {
+				t.Fatalf("%s: block %d is an empty section", name, i)
+			}
+			if b.Text != nil {
+				checkText(t, fmt.Sprintf("%s: block %d (section)", name, i), b.Text, "", maxSectionText)
+			}
+			if len(b.Fields) > maxFields {
+				t.Fatalf("%s: block %d has %d fields, Slack allows %d", name, i, len(b.Fields), maxFields)
+			}
+			for j, f := range b.Fields {
+				checkText(t, fmt.Sprintf("%s: block %d field %d", name, i, j), f, "", maxFieldText)
+			}
+		case *slack.ContextBlock:
+			els := b.ContextElements.Elements
+			if len(els) == 0 || len(els) > 10 {
+				t.Fatalf("%s: block %d (context) has %d elements", name, i, len(els))
+			}
+			for j, el := range els {
+				to, ok := el.(*slack.TextBlockObject)
+				if !ok {
+					t.Fatalf("%s: block %d element %d is a %T", name, i, j, el)
+				}
+				checkText(t, fmt.Sprintf("%s: block %d (context) element %d", name, i, j), to, "", maxContextText)
+			}
+		case *slack.DividerBlock:
+		default:
+			t.Fatalf("%s: block %d is an unexpected %T", name, i, b)
+		}
+	}
+
+	// What Slack receives: no "<" anywhere but in plain_text objects, so
+	// the encoding holds exactly as many as the plain_text objects do.
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m.Blocks); err != nil {
+		t.Fatalf("%s: encoding blocks: %v", name, err)
+	}
+	if got := bytes.Count(buf.Bytes(), []byte("<")); got != plainLTs {
+		t.Fatalf("%s: the blocks hold %d raw %q, %d of them in plain_text: %s", name, got, "<", plainLTs, buf.String())
+	}
+}
+
+// checkText checks one text object: its type (any when typ is ""), length,
+// UTF-8 and, for mrkdwn, escaping.
+func checkText(t *testing.T, where string, o *slack.TextBlockObject, typ string, limit int) {
+	t.Helper()
+	switch {
+	case o == nil:
+		t.Fatalf("%s: no text object", where)
+	case typ != "" && o.Type != typ:
+		t.Fatalf("%s: a %s object, want %s", where, o.Type, typ)
+	case o.Type != slack.PlainTextType && o.Type != slack.MarkdownType:
+		t.Fatalf("%s: a %q object", where, o.Type)
+	case !utf8.ValidString(o.Text):
+		t.Fatalf("%s: not valid UTF-8: %q", where, o.Text)
+	}
+	if n := utf8.RuneCountInString(o.Text); n == 0 || n > limit {
+		t.Fatalf("%s: %d characters, Slack allows 1 to %d", where, n, limit)
+	}
+	if o.Type == slack.MarkdownType {
+		checkMrkdwn(t, where, o.Text)
+	}
+}
+
+// checkMrkdwn fails on a "<" or on an "&" that does not start one of the
+// three escapes Slack knows: each would be API text Slack could parse.
+func checkMrkdwn(t *testing.T, where, s string) {
+	t.Helper()
+	if i := strings.IndexByte(s, '<'); i >= 0 {
+		t.Fatalf("%s: a raw %q in mrkdwn: …%s…", where, "<", excerptAround(s, i))
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '&' {
+			continue
+		}
+		rest := s[i:]
+		if !strings.HasPrefix(rest, "&amp;") && !strings.HasPrefix(rest, "&lt;") && !strings.HasPrefix(rest, "&gt;") {
+			t.Fatalf("%s: an unescaped or cut %q in mrkdwn: …%s…", where, "&", excerptAround(s, i))
+		}
+	}
+}
+
+func excerptAround(s string, i int) string {
+	from, to := max(0, i-40), min(len(s), i+40)
+	return strings.ToValidUTF8(s[from:to], "?")
+}
+
+// TestEscapingAtSlackLimits is FuzzEscaping's check on text past every
+// limit, kept out of the fuzz corpus so that the fuzzer mutates small,
+// fast inputs.
+func TestEscapingAtSlackLimits(t *testing.T) {
+	in := fuzzInput{strings.Repeat("&<>", 1100), strings.Repeat("<!channel>", 320), strings.Repeat("é", 3100),
+		strings.Repeat("<@U1>", 700), strings.Repeat(">", 3001), "is_" + strings.Repeat("x&", 200) + "_access", strings.Repeat("&", 2999)}
+	for name, m := range in.valid().messages() {
+		checkMessage(t, name, m)
+	}
+}
+
+func TestFlagLabelKeepsANonASCIIFirstLetterWhole(t *testing.T) {
+	t.Skip(`BUG: omni.FlagLabel upper-cases s[:1], the first byte, so an unknown flag key such as "is_émoji_access" gets the label "\uFFFD\xa9moji": invalid UTF-8 in alerts and /org (fix in omni/flags.go: r, n := utf8.DecodeRuneInString(s); return string(unicode.ToUpper(r)) + s[n:])`)
+	for key, want := range map[string]string{"is_émoji_access": "Émoji", "is_ōkami_menu_access": "Ōkami", "is_sms_campaign_access": "Sms campaign"} {
+		if got := omni.FlagLabel(key); got != want || !utf8.ValidString(got) {
+			t.Errorf("FlagLabel(%q) = %q, want %q", key, got, want)
+		}
+	}
+}

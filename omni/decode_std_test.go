@@ -399,16 +399,6 @@ func (v *looseFloat) UnmarshalJSON(b []byte) error {
 // one without a zone is read as UTC. The result is always in UTC.
 type looseTime time.Time
 
-// timeLayouts are tried in order. The vendor sends Python's isoformat()
-// without a zone; the others cover the formats it could plausibly switch to.
-var timeLayouts = [...]string{
-	"2006-01-02T15:04:05.999999999",
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02",
-}
-
 func (t *looseTime) UnmarshalJSON(b []byte) error {
 	switch b[0] {
 	case 'n', 'f':

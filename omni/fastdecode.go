@@ -19,15 +19,17 @@ import (
 // decodeFast is Decode: a decoder written for this one payload, on top of
 // scanner. It reads the body once, in order, straight into a Snapshot,
 // allocating only what the Snapshot keeps, and accepts exactly what
-// decodeStd (the encoding/json decoder it replaced, kept as the reference)
-// accepts, with the same result, including encoding/json's own rules: keys
-// matched to fields case-insensitively, the last of repeated keys winning,
-// a repeated "users" merged into the earlier one element by element, null
-// leaving a value as it was, nesting limited to maxDepth per value.
+// decodeStd (the encoding/json decoder it replaced, kept in
+// decode_std_test.go as the reference the fuzzer holds it to) accepts, with
+// the same result, including encoding/json's own rules: keys matched to
+// fields case-insensitively, the last of repeated keys winning, null leaving
+// a value as it was, nesting limited to maxDepth per value.
 //
-// One difference is deliberate: strings are always cleaned of invalid UTF-8
-// (each bad byte becomes U+FFFD, as encoding/json does), while decodeStd
-// kept the bytes of a string without escapes as they came.
+// Two differences are deliberate. Strings are always cleaned of invalid
+// UTF-8 (each bad byte becomes U+FFFD, as encoding/json does), while
+// decodeStd kept the bytes of a string without escapes as they came. And a
+// repeated "users" key replaces the earlier array, where encoding/json
+// merges the two element by element.
 func decodeFast(r io.Reader) (*Snapshot, error) {
 	d := &decoder{s: scanner{r: r, buf: make([]byte, scanBufSize)}}
 	snap, err := d.top()
@@ -670,13 +672,7 @@ func (d *decoder) org(o *Org) error {
 		return d.badValue(c)
 	}
 	s.pos++
-	var (
-		balanceCurrency, userCurrency string
-		users                         []User
-		// exact: users has the capacity encoding/json would have given it,
-		// which matters only when "users" comes again (see mergeUsers).
-		exact bool
-	)
+	var balanceCurrency, userCurrency string
 	for first := true; ; first = false {
 		i, more, err := d.next(orgFields, &d.orgHint, first)
 		if err != nil {
@@ -713,19 +709,10 @@ func (d *decoder) org(o *Org) error {
 			o.Created, err = d.looseTime()
 			err = inField(err, "created_date")
 		case orgUsers:
-			if cap(users) == 0 {
-				users, err = d.users()
-				exact = false
-			} else {
-				if !exact {
-					users = refSlice(users)
-					exact = true
-				}
-				users, err = d.mergeUsers(users)
-				if cap(users) == 0 {
-					exact = false
-				}
-			}
+			// A repeated "users" replaces the earlier one, like any other
+			// repeated key (encoding/json would merge them element by
+			// element; no sane payload repeats the key).
+			o.Users, err = d.users()
 			err = inField(err, "users")
 		default:
 			err = s.skip(1)
@@ -737,9 +724,6 @@ func (d *decoder) org(o *Org) error {
 	o.Currency = balanceCurrency
 	if o.Currency == "" {
 		o.Currency = userCurrency
-	}
-	if len(users) > 0 {
-		o.Users = users
 	}
 	return nil
 }
@@ -813,71 +797,6 @@ func (d *decoder) users() ([]User, error) {
 		d.slab = users[n:cap(users)]
 	}
 	return users[:n:n], nil
-}
-
-// mergeUsers decodes a repeated "users" of one org as encoding/json does:
-// into the slice the first one filled, element by element, so that a user
-// keeps the fields the new element lacks, and elements past the current
-// length but within the capacity come back. It is only for payloads that
-// repeat the key, and follows decodeState.array in encoding/json.
-func (d *decoder) mergeUsers(v []User) ([]User, error) {
-	s := &d.s
-	c, err := s.peek()
-	if err != nil {
-		return nil, err
-	}
-	switch c {
-	case 'n':
-		return nil, s.literal("null")
-	case '[':
-	default:
-		return nil, d.badValue(c)
-	}
-	s.pos++
-	i := 0
-	for ; ; i++ {
-		more, err := s.element(i == 0)
-		if err != nil {
-			return nil, err
-		}
-		if !more {
-			break
-		}
-		if i >= cap(v) {
-			nv := make([]User, len(v), refGrow(cap(v)))
-			copy(nv, v)
-			v = nv
-		}
-		if i >= len(v) {
-			v = v[:i+1]
-		}
-		if err := d.user(&v[i]); err != nil {
-			return nil, err
-		}
-	}
-	if i < len(v) {
-		v = v[:i]
-	}
-	if i == 0 {
-		v = nil
-	}
-	return v, nil
-}
-
-// refGrow is the capacity encoding/json gives a []wireUser of capacity c
-// when it needs one more element (reflect.Value.Grow, like append).
-func refGrow(c int) int { return cap(append(make([]wireUser, c), wireUser{})) }
-
-// refSlice copies users, decoded into a fresh slice, into one with the
-// capacity encoding/json would have grown it to one element at a time.
-func refSlice(users []User) []User {
-	c := 0
-	for c < len(users) {
-		c = refGrow(c)
-	}
-	v := make([]User, len(users), c)
-	copy(v, users)
-	return v
 }
 
 // user decodes one user into u, keeping the fields the JSON lacks.
@@ -1286,6 +1205,17 @@ func asciiFold(b []byte, word string) bool {
 		}
 	}
 	return true
+}
+
+// timeLayouts are tried in order after the vendor's own format. The vendor
+// sends Python's isoformat() without a zone; the others cover the formats it
+// could plausibly switch to.
+var timeLayouts = [...]string{
+	"2006-01-02T15:04:05.999999999",
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02",
 }
 
 // looseTime reads what decodeStd's looseTime accepts: null, false, "" and

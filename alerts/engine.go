@@ -308,8 +308,12 @@ func figures(o *omni.Org) *Figures {
 
 // diff announces what changed between two successful polls.
 func (e *evaluation) diff(prev, cur *omni.Snapshot) {
-	if changes := flagChanges(prev.Scope, cur.Scope); len(changes) > 0 {
-		e.emit(Event{Kind: ScopeChanged, Changes: changes})
+	// A payload without the reseller's access control says nothing about
+	// it; only two that both carry it can show a change.
+	if prev.HasScope && cur.HasScope {
+		if changes := flagChanges(prev.Scope, cur.Scope); len(changes) > 0 {
+			e.emit(Event{Kind: ScopeChanged, Changes: changes})
+		}
 	}
 	held := e.takeHeld(cur)
 

@@ -26,7 +26,7 @@ func org(id int64, name string, balance, cost float64, users ...omni.User) omni.
 }
 
 func snap(orgs ...omni.Org) *omni.Snapshot {
-	s := &omni.Snapshot{Orgs: orgs}
+	s := &omni.Snapshot{Orgs: orgs, HasScope: true}
 	s.Normalize()
 	return s
 }
@@ -232,6 +232,10 @@ func TestChanges(t *testing.T) {
 		{"a reseller scope change is announced", nil, func(s *omni.Snapshot) {
 			s.Scope.Set("is_voice_cloning_access", true)
 		}, "scope_changed is_voice_cloning_access:off->on\n"},
+		{"a payload without the access control announces no scope change", nil, func(s *omni.Snapshot) {
+			s.Scope.Set("is_voice_cloning_access", true)
+			s.HasScope = false
+		}, ""},
 		{"new users are quiet when new_user is off", func(r *alerts.Rules) { r.NewUser = false }, func(s *omni.Snapshot) {
 			s.Orgs[1].Users = append(s.Orgs[1].Users, user(21, "Dan"))
 		}, ""},

@@ -286,7 +286,7 @@ func (c *Commands) org(ix *Index, query string) *doc {
 			lines = append(lines, line{txt(fmt.Sprintf("… and %d more users, not shown to stay within one Slack message.", len(o.Users)-maxUsersShown))})
 			break
 		}
-		for _, l := range c.userLines(&o.Users[i], ix.snap.Scope, now) {
+		for _, l := range c.userLines(&o.Users[i], ix.snap, now) {
 			if n := l.len() + 1; size+n > maxSectionText {
 				d.section(lines...)
 				lines, size = nil, 0
@@ -305,7 +305,7 @@ func (c *Commands) org(ix *Index, query string) *doc {
 }
 
 // userLines is one user as two compact lines: who and when, then menus.
-func (c *Commands) userLines(u *omni.User, scope omni.Flags, now time.Time) []line {
+func (c *Commands) userLines(u *omni.User, snap *omni.Snapshot, now time.Time) []line {
 	who := line{bold(orDefault(u.Name, "user "+strconv.FormatInt(u.ID, 10)))}
 	details := []string{}
 	if u.Email != "" {
@@ -348,7 +348,7 @@ func (c *Commands) userLines(u *omni.User, scope omni.Flags, now time.Time) []li
 	ml := line{txt(menus)}
 	// Without the reseller's access control in the payload there is
 	// nothing to compare with.
-	if beyond := u.Menus.Minus(scope); scope.Len() > 0 && len(beyond) > 0 {
+	if beyond := u.Menus.Minus(snap.Scope); snap.HasScope && len(beyond) > 0 {
 		labels := make([]string, len(beyond))
 		for i, k := range beyond {
 			labels[i] = omni.FlagLabel(k)

@@ -23,6 +23,7 @@ func reseller() *omni.Snapshot {
 		PolledAt: now.Add(-3 * time.Minute),
 		Reseller: omni.Reseller{ID: 5678, Name: "Demo Reseller", ConcurrentCallLimit: 10},
 		Scope:    scope,
+		HasScope: true,
 		Orgs: []omni.Org{
 			{ID: 4001, Name: "Acme Inc", CostPerMin: 0.09, Balance: 24442.6, Currency: "$", ConcurrentCallLimit: 1, Timezone: "US/Pacific",
 				Created: time.Date(2025, 10, 9, 10, 20, 58, 0, time.UTC),

@@ -33,8 +33,24 @@ type span struct {
 // line is one line of rich text.
 type line []span
 
-func txt(s string) span  { return span{text: s} }
-func bold(s string) span { return span{text: s, bold: true} }
+func txt(s string) span  { return span{text: capSpan(s)} }
+func bold(s string) span { return span{text: capSpan(s), bold: true} }
+
+// maxSpan bounds one span. Nothing the bot writes comes near it; an API
+// string that does (a 10 MB org name) is cut before it is escaped, measured
+// and cut again at every step of rendering.
+const maxSpan = 1000
+
+func capSpan(s string) string {
+	if len(s) <= maxSpan {
+		return s
+	}
+	n := maxSpan
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
 
 // plain returns the text of a line without markup.
 func (l line) plain() string {

@@ -65,10 +65,10 @@ func decodeTop(dec *json.Decoder) (*Snapshot, error) {
 			snap.Orgs, err = decodeOrgs(dec)
 		case "reseller_access_control":
 			var w struct {
-				Menus Flags `json:"dashboard_menu_access"`
+				Menus scopeFlags `json:"dashboard_menu_access"`
 			}
 			if err = dec.Decode(&w); err == nil {
-				snap.Scope = w.Menus
+				snap.Scope, snap.HasScope = w.Menus.Flags, w.Menus.has
 			}
 		case "total_organizations":
 			var n looseInt
@@ -272,6 +272,18 @@ func (w *wireOrg) org() Org {
 		}
 	}
 	return o
+}
+
+// scopeFlags are the reseller's flags and whether the payload held them as
+// an object (not null, not absent).
+type scopeFlags struct {
+	Flags
+	has bool
+}
+
+func (s *scopeFlags) UnmarshalJSON(b []byte) error {
+	s.has = b[0] == '{'
+	return s.Flags.UnmarshalJSON(b)
 }
 
 // skip discards a value of any type.

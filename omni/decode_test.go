@@ -183,6 +183,19 @@ func TestDecodeOrgQuirks(t *testing.T) {
 			t.Errorf("orgs = %+v", snap.Orgs)
 		}
 	})
+	t.Run("the reseller's access control is known only when the payload carries it", func(t *testing.T) {
+		for body, want := range map[string]bool{
+			`{"organizations":[],"reseller_access_control":{"dashboard_menu_access":{"is_bots_menu_access":true}}}`: true,
+			`{"organizations":[],"reseller_access_control":{"dashboard_menu_access":{}}}`:                           true,
+			`{"organizations":[],"reseller_access_control":{"dashboard_menu_access":null}}`:                         false,
+			`{"organizations":[],"reseller_access_control":null}`:                                                   false,
+			`{"organizations":[]}`: false,
+		} {
+			if got := decodeString(t, body).HasScope; got != want {
+				t.Errorf("%s: HasScope = %v, want %v", body, got, want)
+			}
+		}
+	})
 	t.Run("fields of one org do not leak into the next", func(t *testing.T) {
 		snap := decodeString(t, payload(`{"id":1,"timezone":"UTC","users":[{"id":5,"name":"X"}]}`, `{"id":2}`))
 		if o := snap.Org(2); o.Timezone != "" || len(o.Users) != 0 {

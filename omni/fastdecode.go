@@ -445,7 +445,7 @@ func (d *decoder) top() (*Snapshot, error) {
 				return nil, err
 			}
 		case "reseller_access_control":
-			err = d.scope(&snap.Scope)
+			err = d.scope(&snap.Scope, &snap.HasScope)
 		case "total_organizations":
 			var n int64
 			n, err = d.looseInt()
@@ -585,8 +585,9 @@ func (d *decoder) reseller(r *Reseller) error {
 	}
 }
 
-// scope decodes reseller_access_control.
-func (d *decoder) scope(f *Flags) error {
+// scope decodes reseller_access_control; has reports whether it held a
+// dashboard_menu_access object (the last one, if repeated).
+func (d *decoder) scope(f *Flags, has *bool) error {
 	s := &d.s
 	c, err := s.peek()
 	if err != nil {
@@ -594,7 +595,7 @@ func (d *decoder) scope(f *Flags) error {
 	}
 	switch c {
 	case 'n':
-		*f = Flags{}
+		*f, *has = Flags{}, false
 		return s.literal("null")
 	case '{':
 	default:
@@ -602,10 +603,11 @@ func (d *decoder) scope(f *Flags) error {
 	}
 	s.pos++
 	var v Flags
+	seen := false
 	for first := true; ; first = false {
 		more, err := s.member(first)
 		if err != nil || !more {
-			*f = v
+			*f, *has = v, seen
 			return err
 		}
 		i, err := d.field(scopeFields, &d.scopeHint, false)
@@ -613,6 +615,11 @@ func (d *decoder) scope(f *Flags) error {
 			return err
 		}
 		if i == 0 {
+			c, err := s.peek()
+			if err != nil {
+				return err
+			}
+			seen = c == '{'
 			err = inField(d.flags(&v), "dashboard_menu_access")
 		} else {
 			err = s.skip(1)

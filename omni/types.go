@@ -28,6 +28,9 @@ type Snapshot struct {
 	Orgs     []Org
 	// Scope is the reseller's own access control: the menus it may grant.
 	Scope Flags
+	// HasScope is false when the payload carried no reseller access
+	// control, so Scope says nothing (rather than "no menus at all").
+	HasScope bool
 	// TotalOrgs and TotalUsers are the totals the vendor reported, which may
 	// differ from len(Orgs) and the sum of users when the vendor is
 	// inconsistent.

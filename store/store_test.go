@@ -40,6 +40,7 @@ func sample(at time.Time) *omni.Snapshot {
 		PolledAt:   at,
 		Reseller:   omni.Reseller{ID: 5678, Name: "Demo Reseller", ConcurrentCallLimit: 10},
 		Scope:      scope,
+		HasScope:   true,
 		TotalOrgs:  3,
 		TotalUsers: 3,
 		Orgs: []omni.Org{

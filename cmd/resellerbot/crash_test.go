@@ -65,7 +65,7 @@ func TestCrashSafety(t *testing.T) {
 }
 
 // buildBot builds the resellerbot binary into a temporary directory.
-func buildBot(t *testing.T) string {
+func buildBot(t testing.TB) string {
 	t.Helper()
 	goTool, err := exec.LookPath("go")
 	if err != nil {

@@ -436,3 +436,27 @@ func get(t *testing.T, url string) string {
 	body, _ := io.ReadAll(resp.Body)
 	return string(body)
 }
+
+func TestRunAnswersTooLargeForAnAckThroughTheResponseURL(t *testing.T) {
+	h := newHarness(t)
+	org := omnitest.Org{ID: 4100, Name: "Big Team", Balance: 1000, CostPerMin: 0.1, CurrencySymbol: "$"}
+	for i := range 40 {
+		org.Users = append(org.Users, omnitest.User{ID: int64(9000 + i),
+			Name:  fmt.Sprintf("User %02d %s", i, strings.Repeat("with a rather long name ", 6)),
+			Email: fmt.Sprintf("user%02d.%s@big-team.example", i, strings.Repeat("x", 60)), IsActive: true,
+			Menus: omnitest.AllFlags(true)})
+	}
+	h.omni.AddOrg(org)
+	h.start()
+	h.waitMessages(1)
+	resp := h.command(slacktest.DefaultUserID, "/org", "big team")
+	if !resp.ViaResponseURL {
+		t.Fatalf("the answer came in the ack (%d bytes of blocks)", len(resp.Blocks))
+	}
+	if resp.ResponseType != "ephemeral" || !strings.Contains(string(resp.Blocks), "User 39") {
+		t.Errorf("response_url answer: type %q, blocks %.300s…", resp.ResponseType, resp.Blocks)
+	}
+	if resp.AckAfter > 3*time.Second {
+		t.Errorf("acknowledged after %v", resp.AckAfter)
+	}
+}

@@ -68,19 +68,6 @@ func waitUntil(t *testing.T, what string, timeout time.Duration, cond func() boo
 	}
 }
 
-// faultMessages is waitMessages with patience for a loaded machine: it
-// waits up to 30s for the alert channel to hold n messages.
-func (h *harness) faultMessages(n int) []slacktest.Message {
-	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	msgs, err := h.slack.WaitMessages(ctx, slacktest.DefaultChannel, n)
-	if err != nil {
-		h.t.Fatalf("waiting for %d messages: %v; have:\n%s\nlogs:\n%.20000s", n, err, texts(h.slack.Messages(slacktest.DefaultChannel)), h.logs)
-	}
-	return msgs
-}
-
 // waitPolls waits until the fake API has answered n more requests.
 func (h *harness) waitPolls(n int) {
 	h.t.Helper()
@@ -190,12 +177,12 @@ func faultAPIRow(t *testing.T, row apiFault) {
 		c.Poll.Interval = Duration(cmpOr(row.interval, c.Poll.Interval.D()))
 	})
 	h.start()
-	h.faultMessages(1) // the baseline: Beta Co's low balance
+	h.waitMessages(1) // the baseline: Beta Co's low balance
 
 	mark := h.logMark()
 	h.omni.Fail(row.fault)
 	h.omni.AddUser(4001, faultNewHire)
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	notice := msgs[1].Text
 	if !strings.HasPrefix(notice, "OmniDimension API failing") {
 		t.Fatalf("second message %q, want the outage notice", notice)
@@ -215,7 +202,7 @@ func faultAPIRow(t *testing.T, row apiFault) {
 	said := h.logLines(mark, row.logKey)
 
 	h.omni.ClearFaults()
-	msgs = h.faultMessages(4)
+	msgs = h.waitMessages(4)
 	if got := msgs[2].Text; !strings.HasPrefix(got, "OmniDimension API reachable again") {
 		t.Errorf("third message %q, want the recovery notice", got)
 	}
@@ -325,7 +312,7 @@ func faultAPITimeoutThatFillsThePollIsNeverReported(t *testing.T) {
 	timeout := 500 * time.Millisecond
 	h := faultNewHarness(t, timeout) // interval 150ms: the poll's budget is omnidim.timeout
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	mark := h.logMark()
 	h.omni.Fail(omnitest.Fault{Hang: true})
 	h.waitPolls(4)
@@ -338,7 +325,7 @@ func faultAPITimeoutThatFillsThePollIsNeverReported(t *testing.T) {
 		t.Error("a hanging API that fills the poll's budget is never logged nor announced")
 	}
 	h.omni.ClearFaults()
-	h.faultMessages(3)
+	h.waitMessages(3)
 }
 
 func cmpOr(d, def time.Duration) time.Duration {
@@ -353,7 +340,7 @@ func cmpOr(d, def time.Duration) time.Duration {
 func faultAPIRateLimitRetryAfterIsHonoured(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	h.omni.Fail(omnitest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "2"})
 	h.waitPolls(1)
 	from := h.omni.Requests()
@@ -372,11 +359,11 @@ func faultAPIRateLimitRetryAfterIsHonoured(t *testing.T) {
 func faultEmptyOrganizationsList(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	empty := h.omni.Snapshot()
 	empty.Orgs = []omnitest.Org{}
 	h.omni.Fail(omnitest.Fault{Times: 1, Body: empty.AppendJSON(nil)})
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	if got := msgs[1].Text; !strings.HasPrefix(got, "Removals held back") || !strings.Contains(got, "2 of 2 orgs") {
 		t.Errorf("second message %q, want one held-removals notice", got)
 	}
@@ -388,7 +375,7 @@ func faultEmptyOrganizationsList(t *testing.T) {
 	}
 	// And the next change is announced as usual.
 	h.omni.AddUser(4001, faultNewHire)
-	if got := h.faultMessages(3)[2].Text; !strings.HasPrefix(got, faultNewHireAlert) {
+	if got := h.waitMessages(3)[2].Text; !strings.HasPrefix(got, faultNewHireAlert) {
 		t.Errorf("after the orgs came back: %q", got)
 	}
 	t.Logf("observed: %q", msgs[1].Text)
@@ -404,7 +391,7 @@ func faultDuplicateOrgIDs(t *testing.T) {
 		p.Orgs = append(p.Orgs, dup)
 	})
 	h.start()
-	msgs := h.faultMessages(1)
+	msgs := h.waitMessages(1)
 	resp := h.command(slacktest.DefaultUserID, "/org", "4001")
 	if all := resp.Text + string(resp.Blocks); !strings.Contains(all, "Acme Inc (4001)") || strings.Contains(all, "Impostor") {
 		t.Errorf("/org 4001 does not show the first org: %s", all)
@@ -413,7 +400,7 @@ func faultDuplicateOrgIDs(t *testing.T) {
 		t.Errorf("/orgs: %q", resp.Text)
 	}
 	h.omni.AddUser(4001, faultNewHire)
-	if got := h.faultMessages(2)[1].Text; !strings.HasPrefix(got, faultNewHireAlert) {
+	if got := h.waitMessages(2)[1].Text; !strings.HasPrefix(got, faultNewHireAlert) {
 		t.Errorf("after duplicates: %q", got)
 	}
 	msgs = h.faultSettle()
@@ -436,9 +423,9 @@ func faultDuplicateOrgIDs(t *testing.T) {
 func faultNegativeBalance(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	h.omni.SetBalance(4001, -12.5)
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	want := "Low balance: Acme Inc has -$12.50 left (no calls left)"
 	if got := msgs[1].Text; got != want {
 		t.Errorf("alert %q, want %q", got, want)
@@ -468,7 +455,7 @@ func faultFreeCalls(t *testing.T) {
 			omnitest.Org{ID: 4011, Name: "Rich Co", Balance: 1e6, CostPerMin: 0.01, CurrencySymbol: "$"})
 	})
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	resp := h.command(slacktest.DefaultUserID, "/orgs", "")
 	all := string(resp.Blocks)
 	i, j := strings.Index(all, "Free Co"), strings.Index(all, "Rich Co")
@@ -479,7 +466,7 @@ func faultFreeCalls(t *testing.T) {
 		t.Errorf("/org free co: %s", resp.Blocks)
 	}
 	h.omni.SetCostPerMin(4001, 0)
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	if got := msgs[1].Text; !strings.HasPrefix(got, "Limits changed for Acme Inc: Cost per minute $0.09/min → $0.00/min") {
 		t.Errorf("alert %q", got)
 	}
@@ -503,7 +490,7 @@ func faultHugeOrgName(t *testing.T) {
 	// TestFaultMatrix/Slack_ack_deadline's business.
 	h.slack.SetAckTimeout(0)
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	name := "Huge <!channel> & Co " + strings.Repeat("Lorem ipsum dolor sit amet <@U1> & ", 10<<20/36)
 	h.omni.AddOrg(omnitest.Org{ID: 4666, Name: name, Balance: 5, CostPerMin: 0.1, CurrencySymbol: "$"})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -554,14 +541,14 @@ func faultHugeOrgName(t *testing.T) {
 func faultBodyOverMaxBody(t *testing.T) {
 	h := faultNewHarness(t, 5*time.Second, func(c *Config) { c.Omnidim.MaxBody = 8 << 20 })
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	// The same payload, padded past the limit with a field the decoder
 	// skips: once it is let in, nothing changed.
 	body := h.omni.Body()
 	padded := append([]byte(`{"padding": "`+strings.Repeat("x", 12<<20)+`", `), body[bytes.IndexByte(body, '{')+1:]...)
 	mark := h.logMark()
 	h.omni.Fail(omnitest.Fault{Body: padded})
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	notice := msgs[1].Text
 	for _, w := range []string{"response too large", "limit 8388608", "raise omnidim.max_body"} {
 		if !strings.Contains(notice, w) {
@@ -576,7 +563,7 @@ func faultBodyOverMaxBody(t *testing.T) {
 	h.stop()
 	h.cfg.Omnidim.MaxBody = 64 << 20
 	h.start()
-	msgs = h.faultMessages(3)
+	msgs = h.waitMessages(3)
 	if got := msgs[2].Text; !strings.HasPrefix(got, "OmniDimension API reachable again") {
 		t.Errorf("after raising omnidim.max_body: %q", got)
 	}
@@ -635,7 +622,7 @@ func faultSlackPermanentRow(t *testing.T, row slackFault) {
 	refused := len(h.slack.Calls("chat.postMessage"))
 
 	row.fix(h.slack)
-	msgs := h.faultMessages(2)
+	msgs := h.waitMessages(2)
 	if !strings.HasPrefix(msgs[0].Text, "Low balance: Beta Co") || !strings.HasPrefix(msgs[1].Text, faultNewHireAlert) {
 		t.Errorf("delivered after the fix:\n%s", texts(msgs))
 	}
@@ -676,7 +663,7 @@ func faultSlackRateLimited(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.slack.RateLimit("chat.postMessage", 1, time.Second)
 	h.start()
-	msgs := h.faultMessages(1)
+	msgs := h.waitMessages(1)
 	calls := h.slack.Calls("chat.postMessage")
 	if len(calls) != 2 {
 		t.Fatalf("%d chat.postMessage calls, want 2 (one refused, one accepted)", len(calls))
@@ -700,7 +687,7 @@ func faultSlackServerError(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.slack.FailHTTP("chat.postMessage", http.StatusInternalServerError, 2)
 	h.start()
-	msgs := h.faultMessages(1)
+	msgs := h.waitMessages(1)
 	if calls := h.slack.Calls("chat.postMessage"); len(calls) != 3 {
 		t.Errorf("%d chat.postMessage calls, want 3 (two refused, one accepted)", len(calls))
 	}
@@ -720,7 +707,7 @@ func faultSlackServerError(t *testing.T) {
 func faultSlackSocketDropped(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.start()
-	h.faultMessages(1)
+	h.waitMessages(1)
 	mark := h.logMark()
 	h.slack.DropConnections()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -732,7 +719,7 @@ func faultSlackSocketDropped(t *testing.T) {
 		t.Errorf("after reconnecting: %q", resp.Text)
 	}
 	h.omni.AddUser(4001, faultNewHire)
-	if got := h.faultMessages(2)[1].Text; !strings.HasPrefix(got, faultNewHireAlert) {
+	if got := h.waitMessages(2)[1].Text; !strings.HasPrefix(got, faultNewHireAlert) {
 		t.Errorf("after reconnecting: %q", got)
 	}
 	h.alive()
@@ -751,7 +738,7 @@ func faultSlackAckDeadline(t *testing.T) {
 	h.omni.Update(func(p *omnitest.Payload) { *p = *big })
 	h.slack.SetAckTimeout(3 * time.Second)
 	h.start()
-	msgs := h.faultMessages(1) // the first poll is in
+	msgs := h.waitMessages(1) // the first poll is in
 	for _, c := range []struct{ cmd, text, want string }{
 		{"/orgs", "", "2500 orgs, riskiest first"},
 		{"/orgs", "low", "with a low balance"},

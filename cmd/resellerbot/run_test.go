@@ -124,14 +124,15 @@ func (h *harness) stop() {
 	}
 }
 
-// waitMessages waits until the alert channel holds n messages.
+// waitMessages waits until the alert channel holds n messages, with
+// patience for a loaded machine.
 func (h *harness) waitMessages(n int) []slacktest.Message {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	msgs, err := h.slack.WaitMessages(ctx, slacktest.DefaultChannel, n)
 	if err != nil {
-		h.t.Fatalf("waiting for %d messages: %v; have:\n%s\nlogs:\n%s", n, err, texts(h.slack.Messages(slacktest.DefaultChannel)), h.logs)
+		h.t.Fatalf("waiting for %d messages: %v; have:\n%s\nlogs:\n%.20000s", n, err, texts(h.slack.Messages(slacktest.DefaultChannel)), h.logs)
 	}
 	return msgs
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // Records are stored in a compact binary form: varints for integers, eight
-// bytes for floats, length-prefixed strings, Unix nanoseconds for times (zero
-// for none). An org with ten users takes about a tenth of its JSON. The
+// bytes for floats, length-prefixed strings, seconds and nanoseconds for
+// times. An org with ten users takes about a tenth of its JSON. The
 // encoding is deterministic, so equal orgs encode to equal bytes and a poll
 // can find what changed by comparing bytes.
 
@@ -32,12 +32,17 @@ func (e *encoder) bool(v bool) {
 	}
 }
 
+// time writes a presence byte, then seconds and nanoseconds: UnixNano
+// covers only the years 1678 to 2262, and "never expires" often comes as
+// 9999-12-31.
 func (e *encoder) time(t time.Time) {
 	if t.IsZero() {
-		e.varint(0)
+		e.b = append(e.b, 0)
 		return
 	}
-	e.varint(t.UnixNano())
+	e.b = append(e.b, 1)
+	e.varint(t.Unix())
+	e.uvarint(uint64(t.Nanosecond()))
 }
 
 func (e *encoder) flags(f omni.Flags) {
@@ -115,11 +120,15 @@ func (d *decoder) bool() bool {
 }
 
 func (d *decoder) time() time.Time {
-	ns := d.varint()
-	if ns == 0 {
+	if !d.bool() {
 		return time.Time{}
 	}
-	return time.Unix(0, ns).UTC()
+	sec, nsec := d.varint(), d.uvarint()
+	if nsec >= 1e9 {
+		d.fail()
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
 }
 
 func (d *decoder) flags() omni.Flags {
@@ -173,8 +182,10 @@ func appendOrg(dst []byte, o *omni.Org) []byte {
 	return e.b
 }
 
-// minUserSize is the fewest bytes a user record can take.
-const minUserSize = 12
+// minUserSize is the fewest bytes a user record can take: one for the id,
+// each of the four strings, each time and the active flag, and two for the
+// flags.
+const minUserSize = 10
 
 func decodeOrg(b []byte) (omni.Org, error) {
 	d := decoder{b: b}

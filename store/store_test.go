@@ -42,7 +42,7 @@ func sample(at time.Time) *omni.Snapshot {
 		Scope:      scope,
 		HasScope:   true,
 		TotalOrgs:  3,
-		TotalUsers: 3,
+		TotalUsers: 7,
 		Orgs: []omni.Org{
 			{ID: 4001, Name: "Acme Inc", CostPerMin: 0.09, Balance: 24442.6, Currency: "$", ConcurrentCallLimit: 1,
 				Timezone: "US/Pacific", Created: time.Date(2025, 10, 9, 10, 20, 58, 220633000, time.UTC),
@@ -50,8 +50,12 @@ func sample(at time.Time) *omni.Snapshot {
 					LastLogin: time.Date(2026, 4, 23, 11, 0, 6, 685330000, time.UTC), Menus: menus}}},
 			{ID: 4002, Name: "Beta Co", CostPerMin: 0.2, Balance: 13, Currency: "$", ConcurrentCallLimit: 5,
 				Users: []omni.User{{ID: 1234, Name: "Demo User 2", Phone: "+15551234567", AccessLevel: "admin",
-					Expiry: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}}},
-			{ID: 4003, Name: "<!channel> & Co", Balance: -4.5, Currency: "€"},
+					Expiry: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+					// "Never expires", as some systems write it, and a date
+					// before 1678: both beyond UnixNano.
+					{ID: 1235, Expiry: time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC),
+						LastLogin: time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC)}}},
+			{ID: 4003, Name: "<!channel> & Co", Balance: -4.5, Currency: "€", Users: []omni.User{{ID: 1}, {ID: 2}, {ID: 3}}},
 		},
 	}
 	return s
@@ -124,8 +128,8 @@ func TestUnchangedPollsDoNotGrowTheFile(t *testing.T) {
 	if grown := fileSize(t, path); grown != size {
 		t.Errorf("195 unchanged polls grew the file from %d to %d bytes", size, grown)
 	}
-	if at, _ := s.PolledAt(); !at.Equal(snap.PolledAt) {
-		t.Errorf("PolledAt = %v, want the last poll %v", at, snap.PolledAt)
+	if latest, _ := s.Latest(); !latest.PolledAt.Equal(snap.PolledAt) {
+		t.Errorf("PolledAt = %v, want the last poll %v", latest.PolledAt, snap.PolledAt)
 	}
 }
 
@@ -237,7 +241,7 @@ func TestOutbox(t *testing.T) {
 	if len(res.IDs) != 3 || res.IDs[0] >= res.IDs[1] || res.IDs[1] >= res.IDs[2] {
 		t.Fatalf("IDs = %v", res.IDs)
 	}
-	if err := s.MarkFailed(res.IDs[0], "ratelimited"); err != nil {
+	if err := s.MarkFailed(res.IDs[0], "ratelimited", false); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := s.Pending(0)

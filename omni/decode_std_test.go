@@ -121,6 +121,9 @@ func decodeTop(dec *json.Decoder) (*Snapshot, error) {
 		return nil, errors.New(`no "organizations" in the response`)
 	}
 	snap.Normalize()
+	if err := snap.checkTotals(); err != nil {
+		return nil, err
+	}
 	return &snap, nil
 }
 
@@ -130,9 +133,6 @@ func decodeOrgs(dec *json.Decoder) ([]Org, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tok == nil {
-		return nil, nil
-	}
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return nil, fmt.Errorf("want an array, got %s", describeToken(tok))
 	}
@@ -140,11 +140,15 @@ func decodeOrgs(dec *json.Decoder) ([]Org, error) {
 	for i := 0; dec.More(); i++ {
 		// A fresh value each time: encoding/json merges into what is there,
 		// so reusing one would leak fields from the previous org.
-		var w wireOrg
+		var w *wireOrg
 		if err := dec.Decode(&w); err != nil {
 			return nil, fieldError(fmt.Sprintf("organizations[%d]", i), err)
 		}
-		orgs = append(orgs, w.org())
+		org, err := w.org()
+		if err != nil {
+			return nil, fmt.Errorf("organizations[%d]: %w", i, err)
+		}
+		orgs = append(orgs, org)
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, err
@@ -225,7 +229,7 @@ type wireOrg struct {
 	ConcurrentCallLimit looseInt    `json:"concurrent_call_limit"`
 	Timezone            looseString `json:"timezone"`
 	Created             looseTime   `json:"created_date"`
-	Users               []wireUser  `json:"users"`
+	Users               []*wireUser `json:"users"`
 }
 
 type wireUser struct {
@@ -240,7 +244,10 @@ type wireUser struct {
 	Menus       Flags       `json:"dashboard_menu_access"`
 }
 
-func (w *wireOrg) org() Org {
+func (w *wireOrg) org() (Org, error) {
+	if w == nil {
+		return Org{}, errors.New("want an object, got null")
+	}
 	currency := string(w.BalanceCurrency)
 	if currency == "" {
 		currency = string(w.UserCurrency)
@@ -258,6 +265,9 @@ func (w *wireOrg) org() Org {
 	if len(w.Users) > 0 {
 		o.Users = make([]User, len(w.Users))
 		for i, u := range w.Users {
+			if u == nil {
+				return Org{}, fmt.Errorf("users[%d]: want an object, got null", i)
+			}
 			o.Users[i] = User{
 				ID:          int64(u.ID),
 				Name:        string(u.Name),
@@ -271,7 +281,7 @@ func (w *wireOrg) org() Org {
 			}
 		}
 	}
-	return o
+	return o, nil
 }
 
 // scopeFlags are the reseller's flags and whether the payload held them as

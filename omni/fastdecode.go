@@ -498,6 +498,9 @@ func (d *decoder) top() (*Snapshot, error) {
 	if !normalized(&snap) {
 		snap.Normalize()
 	}
+	if err := snap.checkTotals(); err != nil {
+		return nil, err
+	}
 	return &snap, nil
 }
 
@@ -638,13 +641,13 @@ func (d *decoder) orgs() ([]Org, error) {
 		return nil, err
 	}
 	switch c {
-	case 'n':
-		return nil, s.literal("null")
 	case '[':
 	default:
 		if !isValueStart(c) {
 			return nil, s.invalidChar("looking for beginning of value")
 		}
+		// null too: a list that is not there is no answer, and treating it
+		// as an empty one would announce every org removed.
 		return nil, fmt.Errorf("want an array, got %s", describeStart(c))
 	}
 	s.pos++
@@ -664,7 +667,8 @@ func (d *decoder) orgs() ([]Org, error) {
 	}
 }
 
-// org decodes one organization into o, which is zero.
+// org decodes one organization into o, which is zero. A null org is an
+// error, not an org with ID 0.
 func (d *decoder) org(o *Org) error {
 	s := &d.s
 	c, err := s.peek()
@@ -673,7 +677,7 @@ func (d *decoder) org(o *Org) error {
 	}
 	switch c {
 	case 'n':
-		return s.literal("null")
+		return errors.New("want an object, got null")
 	case '{':
 	default:
 		return d.badValue(c)
@@ -815,7 +819,7 @@ func (d *decoder) user(u *User) error {
 	}
 	switch c {
 	case 'n':
-		return s.literal("null")
+		return errors.New("want an object, got null")
 	case '{':
 	default:
 		return d.badValue(c)
@@ -1253,7 +1257,9 @@ func (d *decoder) looseTime() (time.Time, error) {
 	if v, ok := parseNaiveTime(t); ok {
 		return v, nil
 	}
-	t = string(t) // time.Parse may keep it in its error
+	// t points into the read buffer, and time.Parse may keep parts of its
+	// input (in zone names, in errors): give it a copy.
+	t = strings.Clone(t)
 	for _, layout := range timeLayouts {
 		if v, err := time.Parse(layout, t); err == nil {
 			return v.UTC(), nil

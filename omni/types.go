@@ -10,6 +10,7 @@ package omni
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -160,4 +161,14 @@ func (s *Snapshot) Clone() *Snapshot {
 		c.Orgs[i].Users = slices.Clone(c.Orgs[i].Users)
 	}
 	return &c
+}
+
+// checkTotals refuses an answer that lists no orgs while its own total says
+// there are some: a truncated or half-built list, not a reseller whose orgs
+// all left.
+func (s *Snapshot) checkTotals() error {
+	if len(s.Orgs) == 0 && s.TotalOrgs > 0 {
+		return fmt.Errorf("organizations is empty but total_organizations is %d", s.TotalOrgs)
+	}
+	return nil
 }

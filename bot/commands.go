@@ -43,14 +43,10 @@ func NewCommands(rule alerts.LowBalanceRule, now func() time.Time) *Commands {
 	return &Commands{rule: rule, now: now, pageSize: DefaultPageSize}
 }
 
-// SetSnapshot makes snap the data commands answer from. When changed is
-// false (the poll changed nothing) the index is kept and only its age is
-// refreshed.
-func (c *Commands) SetSnapshot(snap *omni.Snapshot, changed bool) {
-	if old := c.index.Load(); old != nil && !changed {
-		c.index.Store(old.withPolledAt(snap.PolledAt))
-		return
-	}
+// SetSnapshot makes snap the data commands answer from. The index is
+// rebuilt for every poll (about 10 ms for 10,000 orgs), so a change that is
+// no org's, such as the reseller's access control, shows at once.
+func (c *Commands) SetSnapshot(snap *omni.Snapshot) {
 	c.index.Store(NewIndex(snap, c.rule))
 }
 

@@ -43,7 +43,7 @@ func reseller() *omni.Snapshot {
 func newCommands(snap *omni.Snapshot) *Commands {
 	c := NewCommands(alerts.DefaultRules().LowBalance, func() time.Time { return now })
 	if snap != nil {
-		c.SetSnapshot(snap, true)
+		c.SetSnapshot(snap)
 	}
 	return c
 }

@@ -221,7 +221,7 @@ func (in fuzzInput) messages() map[string]Message {
 	}
 	snap.Normalize()
 	cmds := NewCommands(alerts.DefaultRules().LowBalance, func() time.Time { return now })
-	cmds.SetSnapshot(snap, true)
+	cmds.SetSnapshot(snap)
 	cmds.SetHealth(Health{Failures: 2, FailingSince: now.Add(-10 * time.Minute), LastError: in.other})
 	for _, c := range [][2]string{
 		{"/orgs", ""}, {"/orgs", "low"}, {"/orgs", "page 2"}, {"/orgs", in.other},
@@ -236,7 +236,7 @@ func (in fuzzInput) messages() map[string]Message {
 	for i := range 30 {
 		many.Orgs = append(many.Orgs, omni.Org{ID: int64(100 + i), Name: in.orgName, Balance: float64(i), CostPerMin: 0.1, Currency: in.other})
 	}
-	cmds.SetSnapshot(many, true)
+	cmds.SetSnapshot(many)
 	out["/org candidates"] = cmds.Handle("/org", in.orgName)
 	out["/orgs many"] = cmds.Handle("/orgs", "")
 

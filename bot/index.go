@@ -16,9 +16,7 @@ import (
 // so a lookup over 10,000 orgs is a map read or a binary search, not a scan,
 // and it is never modified after NewIndex: commands read it concurrently.
 type Index struct {
-	snap *omni.Snapshot
-	// polledAt may be newer than snap.PolledAt: unchanged polls refresh it
-	// without rebuilding the index.
+	snap     *omni.Snapshot
 	polledAt time.Time
 	byID     map[int64]int
 	// byName holds org positions sorted by lower-cased name, for exact and
@@ -72,13 +70,6 @@ func NewIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *Index {
 	slices.SortFunc(ix.risk, riskier)
 	slices.SortFunc(ix.low, riskier)
 	return ix
-}
-
-// withPolledAt returns the index for a poll that changed nothing.
-func (ix *Index) withPolledAt(t time.Time) *Index {
-	c := *ix
-	c.polledAt = t
-	return &c
 }
 
 // compareRisk orders orgs by runway, least first; orgs whose calls are free

@@ -68,7 +68,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
 		OnPoll: func(r bot.PollResult) {
 			if r.Snapshot != nil {
-				commands.SetSnapshot(r.Snapshot, r.ChangedOrgs > 0)
+				commands.SetSnapshot(r.Snapshot)
 			}
 			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			deliverer.Kick()

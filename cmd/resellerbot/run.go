@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/store"
 )
 
 // shutdownGrace bounds how long `run` takes to stop after SIGINT or SIGTERM.
@@ -75,7 +76,7 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
 		OnPoll: func(r bot.PollResult) {
 			if r.Snapshot != nil {
-				commands.SetSnapshot(r.Snapshot, r.ChangedOrgs > 0)
+				commands.SetSnapshot(r.Snapshot)
 			}
 			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			health.observePoll(r)
@@ -89,7 +90,7 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 		return err
 	}
 	if snap != nil {
-		commands.SetSnapshot(snap, true)
+		commands.SetSnapshot(snap)
 		health.restore(snap.PolledAt)
 		metrics.restore(snap)
 	}
@@ -129,11 +130,11 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 	stopPolling, err := startPolling(ctx, cfg.Poll.Interval.D(), shutdownGrace-2*time.Second, func(ctx context.Context) {
 		pollCtx, done := context.WithTimeout(ctx, cfg.pollTimeout())
 		defer done()
-		if _, err := poller.Poll(pollCtx); err != nil && ctx.Err() == nil {
-			// Logged by the poller; the failure is counted in the state.
-			_ = err
-		}
-		if compacted, err := st.Compact(0.5); err != nil {
+		// The poller logs its failures and counts them.
+		poller.Poll(pollCtx)
+		if compacted, err := st.Compact(0.5); errors.Is(err, store.ErrClosed) {
+			cancel(err) // stop, so a supervisor restarts the bot on its store
+		} else if err != nil {
 			log.Error("compacting the store", "error", err)
 		} else if compacted {
 			log.Info("store compacted", "path", st.Path())

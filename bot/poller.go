@@ -88,7 +88,8 @@ func NewPoller(cfg PollerConfig) *Poller {
 }
 
 // Latest returns the stored snapshot (nil before the first successful poll)
-// and alert state, for answering commands before the next poll.
+// and alert state, for answering commands before the next poll. It waits
+// for a poll in flight.
 func (p *Poller) Latest() (*omni.Snapshot, alerts.State, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -168,6 +169,22 @@ const (
 func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	res, err := p.pollLocked(ctx, mode)
+	if err == nil || err == res.Err || errors.Is(err, context.Canceled) || mode == dryRun {
+		return res, err
+	}
+	// The store failed (a full disk, a damaged record): nothing of this
+	// poll was kept, so the next poll finds the same changes again. Say so
+	// loudly, and let OnPoll count it as a failed poll.
+	p.cfg.Logger.Error("poll could not be stored; the next poll tries again", "error", err)
+	res.Snapshot, res.Err = nil, err
+	if p.cfg.OnPoll != nil && mode == pollStored {
+		p.cfg.OnPoll(res)
+	}
+	return res, err
+}
+
+func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (PollResult, error) {
 	start := p.cfg.Now()
 	log := p.cfg.Logger
 	if mode == pollStored && start.Before(p.notBefore) {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -52,7 +53,7 @@ func (f *pollerFixture) reopen(t *testing.T) {
 func (f *pollerFixture) poller() *Poller {
 	rules := alerts.DefaultRules()
 	rules.FailuresBeforeNotice = 2
-	return NewPoller(PollerConfig{Fetcher: f.client, Store: f.store, Rules: rules})
+	return NewPoller(PollerConfig{Fetcher: f.client, Store: f.store, Rules: rules, Logger: slog.New(slog.DiscardHandler)})
 }
 
 func kinds(events []alerts.Event) []alerts.Kind {

@@ -50,7 +50,7 @@ func (s *Store) Compact(share float64) (bool, error) {
 	renameErr := os.Rename(tmp, s.path)
 	db, err := bolt.Open(s.path, 0o600, &bolt.Options{Timeout: s.opts.LockTimeout})
 	if err != nil {
-		return false, fmt.Errorf("store: reopen after compact: %w", err)
+		return false, fmt.Errorf("store: reopen after compact: %w: %w", ErrClosed, err)
 	}
 	s.db = db
 	if renameErr != nil {

@@ -40,6 +40,9 @@ var (
 	ErrLocked = errors.New("store is locked by another process")
 	// ErrSchema: the file was written by an incompatible version.
 	ErrSchema = errors.New("incompatible store schema")
+	// ErrClosed: the file could not be reopened after Compact; the Store is
+	// unusable and the process should restart.
+	ErrClosed = errors.New("store closed")
 )
 
 var (
@@ -399,20 +402,6 @@ func latest(tx *bolt.Tx) (*omni.Snapshot, error) {
 		return nil, err
 	}
 	return snap, nil
-}
-
-// PolledAt returns the time of the last successful poll, or ErrNotFound.
-func (s *Store) PolledAt() (time.Time, error) {
-	var t time.Time
-	err := s.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketMeta).Get(keyPolledAt)
-		if v == nil {
-			return fmt.Errorf("store: no snapshot yet: %w", ErrNotFound)
-		}
-		t = varintTime(v)
-		return nil
-	})
-	return t, err
 }
 
 // At rebuilds the snapshot as it stood at time t: the result of the last

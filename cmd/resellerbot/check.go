@@ -69,7 +69,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 
 	report("slack alert channel", cfg.Slack.AlertChannel+": the bot may post there", checkChannel(ctx, api, cfg.Slack.AlertChannel))
 
-	if err := st(cfg); err != nil {
+	if err := storeOpens(cfg); err != nil {
 		report("store", "", err)
 	} else {
 		report("store", cfg.Store.Path+" opens", nil)
@@ -81,9 +81,9 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	return nil
 }
 
-// st opens and closes the store, to check the path and that no other
-// process holds it.
-func st(cfg *Config) error {
+// storeOpens opens and closes the store, to check the path and that no
+// other process holds it.
+func storeOpens(cfg *Config) error {
 	s, err := cfg.openStore()
 	if err != nil {
 		return err

@@ -30,9 +30,10 @@ type Finder interface {
 	Find(ctx context.Context, key string, since time.Time, replyTo string) (receipt string, found bool, err error)
 }
 
-// SendError qualifies a failed Send, so the Deliverer knows whether and
-// when to try again. Errors that are not a *SendError are retried with
-// backoff.
+// SendError is the receiver's answer refusing a message: it did not
+// arrive, and the fields say whether and when to try again. Any other error
+// from Send (a timeout, a broken connection) means the message may or may
+// not have arrived; it is retried with backoff, after a Finder looks for it.
 type SendError struct {
 	Err error
 	// RetryAfter is the receiver's explicit request to wait (HTTP 429).
@@ -128,6 +129,13 @@ func (d *Deliverer) Run(ctx context.Context) error {
 					wait = d.backoff(failures)
 				}
 				retry = time.After(wait)
+				var se *SendError
+				if !errors.As(err, &se) && err.Error() != d.lastProblem {
+					// Not Slack's answer (those are logged as they come) but
+					// the store's: a full disk, a damaged record.
+					d.cfg.Logger.Error("delivery stopped; retrying", "error", err, "in", wait.Round(time.Second))
+					d.lastProblem = err.Error()
+				}
 			} else {
 				failures = 0
 			}
@@ -224,7 +232,19 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	var se *SendError
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: Escape(cut(msg.Plain, 39000)), Key: msg.Key}, replyTo)
+		// Escape first: escaping lengthens the text, and cut keeps whole
+		// entities.
+		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: cut(Escape(msg.Plain), 39000), Key: msg.Key}, replyTo)
+		if errors.As(err, &se) && se.Rejected {
+			// Refused whatever its form, it would hold up every alert
+			// behind it for ever. Drop it, and leave its text in the log.
+			log.Error("receiver refused an alert even as plain text; dropping it so later alerts are not held up",
+				"error", err, "alert", msg.Text)
+			if d.cfg.OnSend != nil {
+				d.cfg.OnSend(err)
+			}
+			return d.cfg.Store.MarkSent(m.ID, "", d.cfg.Now())
+		}
 	}
 	if d.cfg.OnSend != nil {
 		d.cfg.OnSend(err)
@@ -260,7 +280,11 @@ func (d *Deliverer) find(ctx context.Context, log *slog.Logger, key string, m st
 }
 
 func (d *Deliverer) failed(log *slog.Logger, m store.Message, err error) {
-	if markErr := d.cfg.Store.MarkFailed(m.ID, err.Error()); markErr != nil {
+	// A *SendError is the receiver's answer: the message did not arrive.
+	// Anything else (a timeout, a broken connection) leaves it unknown, so
+	// the message stays in flight and the next attempt looks first.
+	var answered *SendError
+	if markErr := d.cfg.Store.MarkFailed(m.ID, err.Error(), !errors.As(err, &answered)); markErr != nil {
 		log.Error("recording a failed delivery", "error", markErr)
 	}
 	var se *SendError

@@ -511,8 +511,10 @@ func TestDelivererRetries(t *testing.T) {
 			t.Fatalf("Drain = %v, want the send error", err)
 		}
 		pending, err := st.Pending(0)
-		if err != nil || len(pending) != 1 || pending[0].Attempts != 1 || pending[0].LastError != transient.Error() || pending[0].InFlight {
-			t.Fatalf("after a failure the outbox holds %+v (%v), want the message with 1 attempt and its error", pending, err)
+		// A broken connection leaves it unknown whether Slack has the
+		// message: it stays in flight, so the next attempt looks first.
+		if err != nil || len(pending) != 1 || pending[0].Attempts != 1 || pending[0].LastError != transient.Error() || !pending[0].InFlight {
+			t.Fatalf("after a failure the outbox holds %+v (%v), want the message in flight with 1 attempt and its error", pending, err)
 		}
 
 		runDeliverer(t, d)
@@ -703,5 +705,70 @@ func TestAShutdownDuringALookupDoesNotSendAgain(t *testing.T) {
 	}
 	if pending, err := st.Pending(0); err != nil || len(pending) != 1 || !pending[0].InFlight {
 		t.Errorf("outbox %+v (%v), want the message still queued and in flight", pending, err)
+	}
+}
+
+// TestASendThatTimesOutAfterArrivingIsNotPostedTwice: Slack took the
+// message but the answer never came back (a timeout). The retry finds it by
+// its key instead of posting it again.
+func TestASendThatTimesOutAfterArrivingIsNotPostedTwice(t *testing.T) {
+	st, _ := newOutbox(t, card(1))
+	fake := newFakeSender(context.DeadlineExceeded)
+	var delivered string
+	finder := &fakeFinder{fakeSender: fake, find: func(key string) (string, bool, error) {
+		delivered = key
+		return "ts-1", true, nil
+	}}
+	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
+	if _, err := d.Drain(context.Background()); err == nil {
+		t.Fatal("the first attempt did not fail")
+	}
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatalf("second Drain: %v", err)
+	}
+	if calls := fake.sent(); len(calls) != 1 || delivered != calls[0].msg.Key {
+		t.Errorf("sends:\n%s\nfound %q", describeSends(calls), delivered)
+	}
+	if n, _ := st.OutboxLen(); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+}
+
+// TestASlackRefusalIsNotLookedFor: an ok:false answer means the message was
+// not posted, so the retry sends without asking the Finder.
+func TestASlackRefusalIsNotLookedFor(t *testing.T) {
+	st, _ := newOutbox(t, card(1))
+	fake := newFakeSender(&bot.SendError{Err: errors.New("internal_error")})
+	finder := &fakeFinder{fakeSender: fake, find: func(string) (string, bool, error) { return "", false, nil }}
+	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
+	d.Drain(context.Background())
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatalf("second Drain: %v", err)
+	}
+	if len(finder.finds) != 0 || len(fake.sent()) != 2 {
+		t.Errorf("%d finds, %d sends; want 0 and 2", len(finder.finds), len(fake.sent()))
+	}
+}
+
+// TestAnAlertRefusedInEveryFormDoesNotBlockTheOthers: when Slack rejects a
+// message's blocks and then its plain text too, the message is dropped with
+// an error log, and the next alert goes out.
+func TestAnAlertRefusedInEveryFormDoesNotBlockTheOthers(t *testing.T) {
+	st, _ := newOutbox(t, card(1), card(2))
+	rejected := &bot.SendError{Err: errors.New("invalid_arguments"), Rejected: true}
+	fake := newFakeSender(rejected, rejected)
+	var logs logBuffer
+	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger()})
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatalf("Drain = %v", err)
+	}
+	if calls := fake.sent(); len(calls) != 3 {
+		t.Errorf("sends:\n%s\nwant blocks, plain text, then the next alert", describeSends(calls))
+	}
+	if n, _ := st.OutboxLen(); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+	if !strings.Contains(logs.String(), "dropping it") {
+		t.Errorf("the drop is not logged:\n%s", logs.String())
 	}
 }

@@ -177,7 +177,8 @@ func slackProblem(code string, err error, channel string) error {
 	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_arguments":
 		return &SendError{Err: err, Rejected: true}
 	}
-	return err
+	// Slack answered ok:false: the message was not posted; try again later.
+	return &SendError{Err: err}
 }
 
 // isSlackCode reports whether s looks like a bare Slack error code, as
@@ -320,7 +321,7 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 	case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive:
 		// Not used, but every envelope must be acknowledged or Slack retries.
 		if evt.Request != nil {
-			go client.Ack(*evt.Request)
+			go client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
 		}
 	}
 }
@@ -337,7 +338,7 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 	log := a.log.With("user", cmd.UserID, "channel", cmd.ChannelID, "command", cmd.Command, "text", cmd.Text)
 	if !a.allowed(cmd) {
 		log.Warn("command refused")
-		if err := client.Ack(req, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": refusal}); err != nil {
+		if err := client.AckCtx(ctx, req.EnvelopeID, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": refusal}); err != nil {
 			log.Error("acknowledging command", "error", err)
 		}
 		return
@@ -345,17 +346,24 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 	log.Info("command")
 	msg := a.commands.Handle(cmd.Command, cmd.Text)
 	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": msg.Text, "blocks": msg.Blocks}
-	if err := client.Ack(req, payload); err == nil {
+	// AckCtx, not Ack: after the socket is gone an ack must give up, not
+	// wait for ever.
+	err := client.AckCtx(ctx, req.EnvelopeID, payload)
+	if err == nil {
 		return
-	} else {
-		log.Info("answer too large to acknowledge with; posting it to the response_url", "error", err)
 	}
+	if ctx.Err() != nil {
+		return
+	}
+	log.Info("answer too large to acknowledge with; posting it to the response_url", "error", err)
 	// The ack must come within 3 seconds whatever happens to the answer.
-	if err := client.Ack(req); err != nil {
+	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
 		log.Error("acknowledging command", "error", err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
 	blocks := slack.Blocks{BlockSet: msg.Blocks}
-	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
+	err = slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
 		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral})
 	if err != nil {
 		log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)

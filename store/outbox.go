@@ -141,11 +141,14 @@ func (s *Store) MarkInFlight(id uint64) error {
 }
 
 // MarkFailed records a failed delivery attempt; the message stays queued.
-func (s *Store) MarkFailed(id uint64, reason string) error {
+// maybeDelivered keeps it in flight: when the attempt ended without the
+// receiver's answer (a timeout, a broken connection), the message may have
+// arrived, and the next attempt should look before sending.
+func (s *Store) MarkFailed(id uint64, reason string, maybeDelivered bool) error {
 	return s.updateMessage(id, "failed", func(m *Message) {
 		m.Attempts++
 		m.LastError = reason
-		m.InFlight = false
+		m.InFlight = maybeDelivered
 	})
 }
 

@@ -9,6 +9,7 @@
 package alerts
 
 import (
+	"slices"
 	"time"
 )
 
@@ -35,20 +36,22 @@ const (
 	APIRecovered Kind = "api_recovered"
 )
 
-// Kinds lists every kind in display order.
-func Kinds() []Kind {
-	return []Kind{APIOutage, APIRecovered, MassRemovalHeld, ScopeChanged, OrgAdded, OrgRemoved, LowBalance,
-		BalanceRecovered, LimitsChanged, NewUser, UserRemoved, PermissionChange}
-}
+// kindOrder is every kind in display order.
+var kindOrder = [...]Kind{APIOutage, APIRecovered, MassRemovalHeld, ScopeChanged, OrgAdded, OrgRemoved, LowBalance,
+	BalanceRecovered, LimitsChanged, NewUser, UserRemoved, PermissionChange}
 
-// rank orders kinds within one org and across the reseller.
+// Kinds lists every kind in display order.
+func Kinds() []Kind { return slices.Clone(kindOrder[:]) }
+
+// rank orders kinds within one org and across the reseller. It does not
+// allocate: it runs for every comparison when a burst is sorted.
 func (k Kind) rank() int {
-	for i, kind := range Kinds() {
-		if kind == k {
+	for i := range kindOrder {
+		if kindOrder[i] == k {
 			return i
 		}
 	}
-	return len(Kinds())
+	return len(kindOrder)
 }
 
 // Event is one thing to tell support staff. It carries every figure its
@@ -127,6 +130,3 @@ const (
 	FieldCostPerMin  = "cost_per_min"
 	FieldConcurrency = "concurrent_call_limit"
 )
-
-// IsUserEvent reports whether the event is about one user.
-func (e *Event) IsUserEvent() bool { return e.User != nil }

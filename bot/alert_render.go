@@ -54,13 +54,17 @@ func (k kindInfo) counted(n int) string {
 	return strconv.Itoa(n) + " " + k.many
 }
 
+// orgTitle is the org's name, or "org 4002" when it has none.
+func orgTitle(o alerts.OrgRef) string {
+	if strings.TrimSpace(o.Name) == "" {
+		return "org " + strconv.FormatInt(o.ID, 10)
+	}
+	return o.Name
+}
+
 // orgName is "Beta Co (4002)", with the name as API text.
 func orgName(o alerts.OrgRef, boldName bool) []span {
-	name := o.Name
-	if strings.TrimSpace(name) == "" {
-		name = "org " + strconv.FormatInt(o.ID, 10)
-	}
-	s := txt(name)
+	s := txt(orgTitle(o))
 	s.bold = boldName
 	return []span{s, txt(" (" + strconv.FormatInt(o.ID, 10) + ")")}
 }
@@ -204,24 +208,24 @@ func notification(e *alerts.Event, now time.Time) line {
 	switch e.Kind {
 	case alerts.LowBalance:
 		f := e.Figures
-		l = line{txt(title + ": "), txt(e.Org.Name), txt(" has " + Money(f.Balance, cur) + " left (" + runwayPhrase(f) + ")")}
+		l = line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + Money(f.Balance, cur) + " left (" + runwayPhrase(f) + ")")}
 		if e.Reminder && !e.Since.IsZero() {
 			l = append(l, txt(", low since "+Ago(e.Since, now)))
 		}
 	case alerts.BalanceRecovered:
 		f := e.Figures
-		l = line{txt(title + ": "), txt(e.Org.Name), txt(" has " + Money(f.Balance, cur) + " (" + runwayPhrase(f) + ")")}
+		l = line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + Money(f.Balance, cur) + " (" + runwayPhrase(f) + ")")}
 	case alerts.NewUser:
-		l = append(line{txt("New user in "), txt(e.Org.Name), txt(": ")}, userName(e.User)...)
+		l = append(line{txt("New user in "), txt(orgTitle(e.Org)), txt(": ")}, userName(e.User)...)
 	case alerts.UserRemoved:
-		l = append(line{txt("User removed from "), txt(e.Org.Name), txt(": ")}, userName(e.User)...)
+		l = append(line{txt("User removed from "), txt(orgTitle(e.Org)), txt(": ")}, userName(e.User)...)
 	case alerts.PermissionChange:
 		l = append(line{txt("Permissions changed for ")}, userName(e.User)...)
-		l = append(l, txt(" in "), txt(e.Org.Name), txt(": "+changesText(e.Changes, cur, 2)))
+		l = append(l, txt(" in "), txt(orgTitle(e.Org)), txt(": "+changesText(e.Changes, cur, 2)))
 	case alerts.OrgAdded, alerts.OrgRemoved:
 		l = append(line{txt(title + ": ")}, orgName(e.Org, false)...)
 	case alerts.LimitsChanged:
-		l = line{txt("Limits changed for "), txt(e.Org.Name), txt(": " + changesText(e.Changes, cur, 2))}
+		l = line{txt("Limits changed for "), txt(orgTitle(e.Org)), txt(": " + changesText(e.Changes, cur, 2))}
 	case alerts.ScopeChanged:
 		l = line{txt("Reseller scope changed: " + changesText(e.Changes, cur, 2))}
 	case alerts.APIOutage:

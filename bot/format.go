@@ -59,23 +59,33 @@ func Runway(d time.Duration, limited bool) string {
 	return "about " + approx(d)
 }
 
-// approx rounds a duration to the unit a person would use.
+// approx says a duration in the unit a person would use. Minutes are
+// rounded; longer spans are rounded down, so that a runway is never
+// overstated: 3 h 47 min of calls is "3 hours", not "4 hours", which would
+// read as above a 4-hour threshold that fired.
 func approx(d time.Duration) string {
+	const day = 24 * time.Hour
 	switch {
 	case d < time.Minute:
 		return "a minute"
-	case d < 55*time.Minute:
+	case d < time.Hour:
 		return plural(int(math.Round(d.Minutes())), "minute")
+	case d < 10*time.Hour:
+		// Half hours matter while a balance runs dry within the day.
+		if halves := int(d / (30 * time.Minute)); halves%2 == 1 {
+			return strconv.Itoa(halves/2) + "½ hours"
+		}
+		return plural(int(d/time.Hour), "hour")
 	case d < 36*time.Hour:
-		return plural(int(math.Round(d.Hours())), "hour")
-	case d < 14*24*time.Hour:
-		return plural(int(math.Round(d.Hours()/24)), "day")
-	case d < 60*24*time.Hour:
-		return plural(int(math.Round(d.Hours()/24/7)), "week")
-	case d < 730*24*time.Hour:
-		return plural(int(math.Round(d.Hours()/24/30.44)), "month")
+		return plural(int(d/time.Hour), "hour")
+	case d < 14*day:
+		return plural(int(d/day), "day")
+	case d < 60*day:
+		return plural(int(d/(7*day)), "week")
+	case d < 730*day:
+		return plural(int(d.Hours()/24/30.44), "month")
 	}
-	return plural(int(math.Round(d.Hours()/24/365.25)), "year")
+	return plural(int(d.Hours()/24/365), "year")
 }
 
 func plural(n int, unit string) string {

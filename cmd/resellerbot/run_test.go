@@ -138,8 +138,13 @@ func (h *harness) waitMessages(n int) []slacktest.Message {
 }
 
 // settle waits a few poll intervals and returns the channel's messages.
+// settle lets at least three more polls complete (a poll starts only when
+// the previous one has ended) and their messages go out, and returns the
+// channel's messages: the check that nothing more happens.
 func (h *harness) settle() []slacktest.Message {
-	time.Sleep(6 * h.cfg.Poll.Interval.D())
+	h.t.Helper()
+	h.waitPolls(4)
+	time.Sleep(2 * h.cfg.Poll.Interval.D())
 	return h.slack.Messages(slacktest.DefaultChannel)
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -21,7 +22,9 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	fs := newFlagSet("demo", e)
 	interval := fs.Duration("interval", 3*time.Second, "how often to poll the fake API (each poll advances the simulation)")
 	duration := fs.Duration("duration", 0, "stop after this long; 0 runs until Ctrl-C or the end of input")
-	logFlags := addLogFlags(fs, "warn")
+	// The console shows what matters; the poller's own warnings (the
+	// simulated outage) would only repeat it.
+	logFlags := addLogFlags(fs, "error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -46,7 +49,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	}
 	defer st.Close()
 	client, err := omni.NewClient(api.URL, omnitest.DefaultAPIKey,
-		omni.WithTimeout(5*time.Second), omni.WithRetry(2, 100*time.Millisecond, time.Second))
+		omni.WithTimeout(5*time.Second), omni.WithRetry(1, 0, 0))
 	if err != nil {
 		return err
 	}
@@ -76,7 +79,8 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		}})
 
 	console.Println(fmt.Sprintf("resellerbot demo: a fake OmniDimension API (%s) with %d orgs, polled every %s.\n"+
-		"Balances burn down, a user joins, a permission flips, an org is added: alerts print below as they fire.\n"+
+		"Balances burn down, users and orgs come and go, permissions flip, the API fails for a while:\n"+
+		"every kind of alert prints below within about a minute.\n"+
 		"Type /orgs, /orgs low, /org acme or help. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
 
 	var wg sync.WaitGroup
@@ -87,9 +91,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	}()
 	sim := &simulation{api: api}
 	stopPolling, err := startPolling(ctx, *interval, 2*time.Second, func(ctx context.Context) {
-		if _, err := poller.Poll(ctx); err != nil && ctx.Err() == nil {
-			log.Warn("demo poll failed", "error", err)
-		}
+		poller.Poll(ctx) // failures are the simulation's; the poller reports them
 		sim.step()
 	})
 	if err != nil {
@@ -148,10 +150,12 @@ func demoPayload() *omnitest.Payload {
 	return p
 }
 
-// simulation scripts the demo's changes, one step per poll: calls burn
-// balances (cost_per_min × minutes at full concurrency), and on cue a user
-// joins, a permission flips, an org appears, a price changes and a low
-// balance is topped up.
+// simulation scripts the demo's changes, one step per poll, so that every
+// kind of alert shows within about a minute at the default interval: calls
+// burn balances (cost_per_min × minutes at full concurrency), and on cue a
+// user joins and leaves, a permission flips, an org appears and goes, a
+// price changes, a low balance is topped up, the reseller's own access
+// changes, and the API fails for a few polls.
 type simulation struct {
 	api  *omnitest.Server
 	tick int
@@ -181,7 +185,16 @@ func (s *simulation) step() {
 				Menus: map[string]bool{omnitest.FlagBots: true}}}})
 	case 6:
 		s.api.SetCostPerMin(4001, 0.12)
+	case 7:
+		s.api.RemoveUser(4001, 1111)
 	case 8:
 		s.api.SetBalance(4002, 500)
+	case 9:
+		s.api.SetResellerFlag(omnitest.FlagOmniCRM, true)
+	case 10:
+		// Three failed polls make an outage notice (poll.failures_before_notice).
+		s.api.Fail(omnitest.Fault{Status: http.StatusBadGateway, Times: 3})
+	case 14:
+		s.api.RemoveOrg(4005)
 	}
 }

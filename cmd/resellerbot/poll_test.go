@@ -165,6 +165,8 @@ func TestDemoShowsEveryAlertKindAndAnswersCommands(t *testing.T) {
 	}
 	for _, want := range []string{
 		"⚠️ Low balance", "👤 New user", "🔐 Permission change", "🏢 Org added", "⚙️ Limits changed", "✅ Balance recovered",
+		"👤 User removed", "🔐 Reseller scope changed", "🛑 OmniDimension API outage", "✅ OmniDimension API reachable again",
+		"🏢 Org removed",
 		"── /orgs ", "riskiest first", "── /org acme ", "Acme Inc (4001)", "── /orgs low ", "resellerbot demo: bye.",
 	} {
 		if !strings.Contains(out, want) {

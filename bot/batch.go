@@ -23,9 +23,10 @@ const (
 	// each; above it they become a digest.
 	cardLimit = 3
 	// digestBudget is the most mrkdwn characters of org lines in one digest
-	// message: well within Slack's limits (50 blocks of 3,000), and about
-	// what a person reads before scrolling on.
-	digestBudget = 12000
+	// message: within what Slack takes in one message's blocks
+	// (maxBlocksText) once the header, summary and context are added, and
+	// about what a person reads before scrolling on.
+	digestBudget = 9000
 )
 
 // Batch is one message's worth of alerts, as stored in the outbox.

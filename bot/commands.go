@@ -33,10 +33,6 @@ type Health struct {
 // DefaultPageSize is how many orgs one /orgs page lists.
 const DefaultPageSize = 20
 
-// maxUsersShown bounds the users one /org answer lists, to stay within one
-// Slack message.
-const maxUsersShown = 40
-
 // NewCommands returns a command handler. rule decides which orgs /orgs low
 // lists and which /orgs marks; now is the clock for "3 minutes ago".
 func NewCommands(rule alerts.LowBalanceRule, now func() time.Time) *Commands {
@@ -53,13 +49,32 @@ func (c *Commands) SetSnapshot(snap *omni.Snapshot) {
 // SetHealth records the poller's health for answers to mention.
 func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
 
+// MaxAnswerParts is the most messages one answer takes: the first, and
+// follow-ups for an org with more users than one message holds. Slack lets
+// a command's response_url be used five times.
+const MaxAnswerParts = 5
+
 // Handle answers one command. command is "/orgs" or "/org" (the slash is
-// optional); text is what followed it.
-func (c *Commands) Handle(command, text string) Message {
-	return c.answer(command, text).render()
+// optional); text is what followed it. The answer is one message, or, for
+// an org with many users, up to MaxAnswerParts.
+func (c *Commands) Handle(command, text string) []Message {
+	docs := c.answer(command, text)
+	msgs := make([]Message, len(docs))
+	for i, d := range docs {
+		msgs[i] = d.render()
+	}
+	return msgs
 }
 
-func (c *Commands) answer(command, text string) *doc {
+func (c *Commands) answer(command, text string) []*doc {
+	d := c.answerOne(command, text)
+	if d.more != nil {
+		return append([]*doc{d}, d.more...)
+	}
+	return []*doc{d}
+}
+
+func (c *Commands) answerOne(command, text string) *doc {
 	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
 	text = strings.TrimSpace(text)
 	if strings.EqualFold(text, "help") || (cmd == "org" && text == "") {
@@ -142,19 +157,14 @@ func (c *Commands) orgs(ix *Index, text string) *doc {
 	d.header("🏢 " + title)
 	d.section(c.totals(ix))
 
-	var lines []line
+	p := newPacker(d, 2)
 	for _, i := range list[from:to] {
-		lines = append(lines, c.orgLine(&ix.snap.Orgs[i]))
+		p.add(c.orgLine(&ix.snap.Orgs[i]))
 	}
-	if len(lines) == 0 {
-		lines = append(lines, line{txt("No org has a low balance. 🎉")})
+	if from == to {
+		p.add(line{txt("No org has a low balance. 🎉")})
 	}
-	// Ten orgs a section stays far below 3,000 characters.
-	for len(lines) > 0 {
-		n := min(10, len(lines))
-		d.section(lines[:n]...)
-		lines = lines[n:]
-	}
+	p.flush()
 
 	nav := fmt.Sprintf("Page %d of %d", page, pages)
 	if page < pages {
@@ -275,29 +285,36 @@ func (c *Commands) org(ix *Index, query string) *doc {
 	d.fields(fs...)
 	d.divider()
 
-	var lines []line
-	size := 0
-	for i := range o.Users {
-		if i == maxUsersShown {
-			lines = append(lines, line{txt(fmt.Sprintf("… and %d more users, not shown to stay within one Slack message.", len(o.Users)-maxUsersShown))})
-			break
+	// Every user: as many as the first message holds, the rest in
+	// follow-ups, each ending with the two context lines.
+	users := o.Users
+	part := d
+	for n := 1; ; n++ {
+		p := newPacker(part, 2)
+		for len(users) > 0 && p.add(c.userLines(&users[0], ix.snap, now)...) {
+			users = users[1:]
 		}
-		for _, l := range c.userLines(&o.Users[i], ix.snap, now) {
-			if n := l.len() + 1; size+n > maxSectionText {
-				d.section(lines...)
-				lines, size = nil, 0
-			}
-			lines = append(lines, l)
-			size += l.len() + 1
+		if len(o.Users) == 0 {
+			p.add(line{txt("No users.")})
 		}
+		if len(users) > 0 && n == MaxAnswerParts {
+			p.note(line{txt(fmt.Sprintf("… and %d more users: more than %d Slack messages hold.", len(users), MaxAnswerParts))})
+			users = nil
+		}
+		p.flush()
+		part.context(c.ageLine(ix))
+		c.healthNote(part)
+		if len(users) == 0 {
+			return d
+		}
+		shown := len(o.Users) - len(users)
+		next := &doc{}
+		next.notification(txt(o.Name), txt(fmt.Sprintf(": users %d–%d", shown+1, len(o.Users))))
+		next.context(append(orgName(alerts.OrgRef{ID: o.ID, Name: o.Name}, true),
+			txt(fmt.Sprintf(": users %d to %d, continued", shown+1, len(o.Users))))...)
+		d.more = append(d.more, next)
+		part = next
 	}
-	if len(o.Users) == 0 {
-		lines = append(lines, line{txt("No users.")})
-	}
-	d.section(lines...)
-	d.context(c.ageLine(ix))
-	c.healthNote(d)
-	return d
 }
 
 // userLines is one user as two compact lines: who and when, then menus.
@@ -335,9 +352,14 @@ func (c *Commands) userLines(u *omni.User, snap *omni.Snapshot, now time.Time) [
 
 	menus := "    Menus: none"
 	if keys := u.Menus.Keys(); len(keys) > 0 {
-		labels := make([]string, len(keys))
-		for i, k := range keys {
-			labels[i] = omni.FlagLabel(k)
+		var labels []string
+		known := omni.KnownFlags()
+		if u.Menus.Len()-len(u.Menus.Extra()) == len(known) {
+			// Seventeen labels say less than "all".
+			labels, keys = []string{"all " + strconv.Itoa(len(known))}, u.Menus.Extra()
+		}
+		for _, k := range keys {
+			labels = append(labels, omni.FlagLabel(k))
 		}
 		menus = "    Menus: " + strings.Join(labels, ", ")
 	}

@@ -63,16 +63,16 @@ func TestCommandAnswersMatchGoldenFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			golden(t, "command_"+tt.name, c.Handle(tt.cmd, tt.text))
+			golden(t, "command_"+tt.name, only(t, c.Handle(tt.cmd, tt.text)))
 		})
 	}
 	t.Run("before the first poll", func(t *testing.T) {
-		golden(t, "command_no_data", newCommands(nil).Handle("/orgs", ""))
+		golden(t, "command_no_data", only(t, newCommands(nil).Handle("/orgs", "")))
 	})
 	t.Run("while polls fail", func(t *testing.T) {
 		c := newCommands(reseller())
 		c.SetHealth(Health{Failures: 4, FailingSince: now.Add(-20 * time.Minute)})
-		golden(t, "command_orgs_stale", c.Handle("/orgs", ""))
+		golden(t, "command_orgs_stale", only(t, c.Handle("/orgs", "")))
 	})
 }
 
@@ -119,17 +119,17 @@ func TestLookup(t *testing.T) {
 func TestOrgsPagesStayWithinSlackLimits(t *testing.T) {
 	snap := syntheticSnapshot(10000, 2)
 	c := newCommands(snap)
-	first := c.Handle("/orgs", "")
+	first := only(t, c.Handle("/orgs", ""))
 	checkLimits(t, first)
 	if !strings.Contains(first.Plain, "Page 1 of 500") || !strings.Contains(first.Plain, "/orgs page 2 for more") {
 		t.Errorf("page 1 does not say how to go on:\n%s", first.Plain)
 	}
-	last := c.Handle("/orgs", "page 9999")
+	last := only(t, c.Handle("/orgs", "page 9999"))
 	checkLimits(t, last)
 	if !strings.Contains(last.Plain, "Page 500 of 500") {
 		t.Errorf("a page past the end does not show the last page:\n%s", last.Plain)
 	}
-	low := c.Handle("/orgs", "low 2")
+	low := only(t, c.Handle("/orgs", "low 2"))
 	checkLimits(t, low)
 	if !strings.Contains(low.Plain, "with a low balance") || !strings.Contains(low.Plain, "Page 2 of") {
 		t.Errorf("/orgs low 2:\n%s", low.Plain)
@@ -148,12 +148,54 @@ func TestOrgsPagesStayWithinSlackLimits(t *testing.T) {
 	}
 }
 
-func TestAnOrgWithManyUsersStaysWithinSlackLimits(t *testing.T) {
-	snap := syntheticSnapshot(1, 500)
-	m := newCommands(snap).Handle("/org", fmt.Sprint(snap.Orgs[0].ID))
-	checkLimits(t, m)
-	if !strings.Contains(m.Plain, "and 460 more users") {
-		t.Errorf("the answer does not say users were left out:\n%s", m.Plain[len(m.Plain)-300:])
+// only is the one message an answer must be.
+func only(t *testing.T, msgs []Message) Message {
+	t.Helper()
+	if len(msgs) != 1 {
+		t.Fatalf("the answer is %d messages, want 1", len(msgs))
+	}
+	return msgs[0]
+}
+
+func TestAnOrgWithManyUsersShowsThemAllInFollowUps(t *testing.T) {
+	tests := []struct {
+		users, parts int
+		shownAll     bool
+	}{
+		{20, 1, true},
+		{300, 3, true},
+		{5000, MaxAnswerParts, false},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d users", tt.users), func(t *testing.T) {
+			snap := syntheticSnapshot(1, tt.users)
+			msgs := newCommands(snap).Handle("/org", fmt.Sprint(snap.Orgs[0].ID))
+			if len(msgs) != tt.parts {
+				t.Errorf("%d messages, want %d", len(msgs), tt.parts)
+			}
+			var plain strings.Builder
+			for _, m := range msgs {
+				checkLimits(t, m)
+				plain.WriteString(m.Plain)
+			}
+			all := plain.String()
+			shown := strings.Count(all, "    Menus:")
+			hidden := 0
+			if i := strings.LastIndex(all, "… and "); i >= 0 {
+				fmt.Sscanf(all[i+len("… and "):], "%d more users", &hidden)
+			}
+			if tt.shownAll && (shown != tt.users || hidden != 0) {
+				t.Errorf("%d of %d users shown, %d said to be left out", shown, tt.users, hidden)
+			}
+			if !tt.shownAll && (hidden == 0 || shown+hidden != tt.users) {
+				t.Errorf("%d users shown and %d said to be left out, of %d", shown, hidden, tt.users)
+			}
+			for i, m := range msgs[1:] {
+				if !strings.Contains(m.Plain, "continued") {
+					t.Errorf("follow-up %d does not say it continues:\n%.200s", i+2, m.Plain)
+				}
+			}
+		})
 	}
 }
 

@@ -83,9 +83,14 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, commands *Commands) e
 			default:
 				cmd, args = "/org", "help"
 			}
-			answer := commands.Handle(cmd, args)
 			c.mu.Lock()
-			c.printf("\n── %s %s\n%s", text, strings.Repeat("─", max(0, 60-len(text))), answer.Plain)
+			for i, answer := range commands.Handle(cmd, args) {
+				title := text
+				if i > 0 {
+					title += " (continued)"
+				}
+				c.printf("\n── %s %s\n%s", title, strings.Repeat("─", max(0, 60-len(title))), answer.Plain)
+			}
 			c.mu.Unlock()
 		}
 	}

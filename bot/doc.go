@@ -22,6 +22,10 @@ const (
 	maxFields      = 10
 	maxContextText = 2000
 	maxTopText     = 3000 // Slack allows 40,000; a notification needs far less
+	// maxBlocksText bounds the text of all of a message's blocks together.
+	// Slack refuses more than about 13,200 characters with
+	// msg_blocks_too_long, a limit it does not document; 12,000 leaves room.
+	maxBlocksText = 12000
 )
 
 // span is a run of text. Bold spans become *…* in mrkdwn.
@@ -100,10 +104,12 @@ type field struct {
 	value line
 }
 
-// doc is a message: the one-line notification and the blocks.
+// doc is a message: the one-line notification and the blocks, and, for an
+// answer longer than one message, the messages that follow it.
 type doc struct {
 	notify line
 	blocks []block
+	more   []*doc
 }
 
 func (d *doc) header(s string) {
@@ -119,6 +125,68 @@ func (d *doc) context(spans ...span) {
 func (d *doc) divider()               { d.blocks = append(d.blocks, block{kind: dividerBlock}) }
 func (d *doc) notification(l ...span) { d.notify = l }
 
+// packer fills sections with lines, each section within Slack's 3,000
+// characters, using at most room sections and budget characters, plus one
+// section for a closing note. Lines added together stay in one section when
+// they fit in one.
+type packer struct {
+	d      *doc
+	room   int
+	budget int
+	lines  []line
+	size   int
+	full   bool
+}
+
+// newPacker returns a packer for the rest of d, keeping reserve blocks for
+// what follows the packed sections (context lines).
+func newPacker(d *doc, reserve int) *packer {
+	return &packer{d: d, room: maxBlocks - len(d.blocks) - reserve - 1, budget: maxBlocksText - d.textLen() - 500}
+}
+
+// add adds lines, and reports false (adding nothing) when they no longer
+// fit in the room left.
+func (p *packer) add(lines ...line) bool {
+	n := 0
+	for _, l := range lines {
+		n += l.len() + 1
+	}
+	if p.full || n > p.budget {
+		p.full = true
+		return false
+	}
+	if p.size > 0 && p.size+n > maxSectionText {
+		if p.room <= 1 {
+			p.full = true
+			return false
+		}
+		p.flush()
+	}
+	p.lines = append(p.lines, lines...)
+	p.size += n
+	p.budget -= n
+	return true
+}
+
+// note adds a closing line, even when the room is full: it may take one
+// section more than room, and the reserve of the budget.
+func (p *packer) note(l line) {
+	if p.size+l.len()+1 > maxSectionText {
+		p.flush()
+	}
+	p.lines = append(p.lines, l)
+	p.size += l.len() + 1
+}
+
+// flush ends the current section.
+func (p *packer) flush() {
+	if len(p.lines) > 0 {
+		p.d.section(p.lines...)
+		p.room--
+		p.lines, p.size = nil, 0
+	}
+}
+
 // Message is a rendered doc, ready for Slack or the console.
 type Message struct {
 	// Text is the notification: Slack's top-level text, mrkdwn-escaped.
@@ -133,41 +201,70 @@ type Message struct {
 }
 
 // render writes the doc out for both media, within Slack's limits: text
-// beyond a limit is cut with an ellipsis, blocks beyond 50 are dropped for a
-// note saying so. Renderers plan their docs to stay within the limits; this
-// is the last line of defence, not the layout.
+// beyond a limit is cut with an ellipsis, and blocks beyond 50 or beyond
+// maxBlocksText are dropped for a note saying so. Renderers plan their docs
+// to stay within the limits; this is the last line of defence, not the
+// layout.
 func (d *doc) render() Message {
 	return Message{Text: cut(d.notify.mrkdwn(), maxTopText), Blocks: d.slackBlocks(), Plain: d.plainText()}
 }
 
+// cutShort ends a message that had to be cut.
+const cutShort = "_This answer was cut short to fit in one Slack message._"
+
 func (d *doc) slackBlocks() []slack.Block {
 	var out []slack.Block
+	total := 0
 	for _, b := range d.blocks {
-		switch b.kind {
-		case headerBlock:
-			out = append(out, slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, cut(b.lines[0].plain(), maxHeaderText), true, false)))
-		case sectionBlock:
-			out = append(out, slack.NewSectionBlock(mrkdwnObject(joinMrkdwn(b.lines), maxSectionText), nil, nil))
-		case fieldsBlock:
-			for start := 0; start < len(b.fields); start += maxFields {
-				end := min(start+maxFields, len(b.fields))
-				objs := make([]*slack.TextBlockObject, 0, end-start)
-				for _, f := range b.fields[start:end] {
-					objs = append(objs, mrkdwnObject("*"+Escape(f.label)+"*\n"+f.value.mrkdwn(), maxFieldText))
-				}
-				out = append(out, slack.NewSectionBlock(nil, objs, nil))
-			}
-		case contextBlock:
-			out = append(out, slack.NewContextBlock("", mrkdwnObject(b.lines[0].mrkdwn(), maxContextText)))
-		case dividerBlock:
-			out = append(out, slack.NewDividerBlock())
+		blocks, n := b.slack()
+		if len(out)+len(blocks) > maxBlocks-1 || total+n > maxBlocksText-len(cutShort) {
+			return append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutShort, false, false)))
 		}
-	}
-	if len(out) > maxBlocks {
-		out = append(out[:maxBlocks-1], slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType,
-			"_This answer was cut short to fit in one Slack message._", false, false)))
+		out = append(out, blocks...)
+		total += n
 	}
 	return out
+}
+
+// slack writes one block as Block Kit (a fields block may need several)
+// and counts the characters of text it holds.
+func (b *block) slack() ([]slack.Block, int) {
+	switch b.kind {
+	case headerBlock:
+		t := cut(b.lines[0].plain(), maxHeaderText)
+		return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, t, true, false))}, utf8.RuneCountInString(t)
+	case sectionBlock:
+		t := mrkdwnObject(joinMrkdwn(b.lines), maxSectionText)
+		return []slack.Block{slack.NewSectionBlock(t, nil, nil)}, utf8.RuneCountInString(t.Text)
+	case fieldsBlock:
+		var out []slack.Block
+		n := 0
+		for start := 0; start < len(b.fields); start += maxFields {
+			end := min(start+maxFields, len(b.fields))
+			objs := make([]*slack.TextBlockObject, 0, end-start)
+			for _, f := range b.fields[start:end] {
+				t := mrkdwnObject("*"+Escape(f.label)+"*\n"+f.value.mrkdwn(), maxFieldText)
+				objs = append(objs, t)
+				n += utf8.RuneCountInString(t.Text)
+			}
+			out = append(out, slack.NewSectionBlock(nil, objs, nil))
+		}
+		return out, n
+	case contextBlock:
+		t := mrkdwnObject(b.lines[0].mrkdwn(), maxContextText)
+		return []slack.Block{slack.NewContextBlock("", t)}, utf8.RuneCountInString(t.Text)
+	}
+	return []slack.Block{slack.NewDividerBlock()}, 0
+}
+
+// textLen is the characters of text the doc's blocks hold so far.
+func (d *doc) textLen() int {
+	n := 0
+	for i := range d.blocks {
+		_, k := d.blocks[i].slack()
+		n += k
+	}
+	return n
 }
 
 func mrkdwnObject(s string, limit int) *slack.TextBlockObject {

@@ -228,7 +228,9 @@ func (in fuzzInput) messages() map[string]Message {
 		{"/org", in.orgName}, {"/org", "4001"}, {"/org", "4002"}, {"/org", in.userName}, {"/org", in.email},
 		{"/org", in.other}, {"/org", in.orgName + "x"}, {"/org", ""}, {"/orgs", "help"},
 	} {
-		out[c[0]+" "+c[1]] = cmds.Handle(c[0], c[1])
+		for i, m := range cmds.Handle(c[0], c[1]) {
+			out[fmt.Sprintf("%s %s (%d)", c[0], c[1], i+1)] = m
+		}
 	}
 
 	// Many orgs with the same name make a candidate list.
@@ -237,8 +239,8 @@ func (in fuzzInput) messages() map[string]Message {
 		many.Orgs = append(many.Orgs, omni.Org{ID: int64(100 + i), Name: in.orgName, Balance: float64(i), CostPerMin: 0.1, Currency: in.other})
 	}
 	cmds.SetSnapshot(many)
-	out["/org candidates"] = cmds.Handle("/org", in.orgName)
-	out["/orgs many"] = cmds.Handle("/orgs", "")
+	out["/org candidates"] = cmds.Handle("/org", in.orgName)[0]
+	out["/orgs many"] = cmds.Handle("/orgs", "")[0]
 
 	events := in.events()
 	for i := range events {

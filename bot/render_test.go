@@ -73,8 +73,10 @@ func checkLimits(t *testing.T, m Message) {
 	if err := json.Unmarshal(raw, &blocks); err != nil {
 		t.Fatal(err)
 	}
+	total := 0
 	for i, b := range blocks {
 		if b.Text != nil {
+			total += len([]rune(b.Text.Text))
 			limit := maxSectionText
 			if b.Type == "header" {
 				limit = maxHeaderText
@@ -86,6 +88,12 @@ func checkLimits(t *testing.T, m Message) {
 		if len(b.Fields) > maxFields {
 			t.Errorf("block %d has %d fields", i, len(b.Fields))
 		}
+		for _, f := range b.Fields {
+			total += len([]rune(f.Text))
+		}
+	}
+	if total > 13000 {
+		t.Errorf("the blocks hold %d characters of text; Slack refuses more than about 13,200 (msg_blocks_too_long)", total)
 	}
 	for _, s := range []string{m.Text, string(raw)} {
 		for _, danger := range []string{"<!", "<@", "<#", "<http"} {

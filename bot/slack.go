@@ -344,35 +344,47 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 		return
 	}
 	log.Info("command")
-	msg := a.commands.Handle(cmd.Command, cmd.Text)
-	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": msg.Text, "blocks": msg.Blocks}
+	msgs := a.commands.Handle(cmd.Command, cmd.Text)
+	first, rest := msgs[0], msgs[1:]
+	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not
 	// wait for ever.
-	err := client.AckCtx(ctx, req.EnvelopeID, payload)
-	if err == nil {
-		return
+	if err := client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		log.Info("answer too large to acknowledge with; posting it to the response_url", "error", err)
+		// The ack must come within 3 seconds whatever happens to the answer.
+		if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
+			log.Error("acknowledging command", "error", err)
+		}
+		rest = msgs
 	}
-	if ctx.Err() != nil {
-		return
+	// Follow-ups (and an answer too large for the ack) go, in order, to the
+	// command's response_url.
+	for _, msg := range rest {
+		if err := a.respond(ctx, cmd, msg); err != nil {
+			log.Error("answering command", "error", err)
+			return
+		}
 	}
-	log.Info("answer too large to acknowledge with; posting it to the response_url", "error", err)
-	// The ack must come within 3 seconds whatever happens to the answer.
-	if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
-		log.Error("acknowledging command", "error", err)
-	}
+}
+
+// respond posts an ephemeral answer to the command's response_url, or with
+// chat.postEphemeral when that fails.
+func (a *App) respond(ctx context.Context, cmd slack.SlashCommand, msg Message) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	blocks := slack.Blocks{BlockSet: msg.Blocks}
-	err = slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
+	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
 		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral})
-	if err != nil {
-		log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)
-		_, err = a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID,
-			slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
-		if err != nil {
-			log.Error("answering command", "error", err)
-		}
+	if err == nil {
+		return nil
 	}
+	a.log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)
+	_, err = a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID,
+		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	return err
 }
 
 func (a *App) httpClient() *http.Client {

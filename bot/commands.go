@@ -20,7 +20,17 @@ type Commands struct {
 	pageSize int
 	index    atomic.Pointer[Index]
 	health   atomic.Pointer[Health]
+	history  History
 }
+
+// History gives an org as it stood earlier, for /org to show how fast its
+// balance burns; *store.Store is one.
+type History interface {
+	OrgAt(id int64, t time.Time) (org omni.Org, found bool, err error)
+}
+
+// trendWindow is how far back /org looks to measure spending.
+const trendWindow = 24 * time.Hour
 
 // Health describes the poller for answers: when polls have been failing,
 // answers say their data may be stale.
@@ -45,6 +55,10 @@ func NewCommands(rule alerts.LowBalanceRule, now func() time.Time) *Commands {
 func (c *Commands) SetSnapshot(snap *omni.Snapshot) {
 	c.index.Store(NewIndex(snap, c.rule))
 }
+
+// UseHistory lets /org show each org's spending over the last day. Call it
+// before the first command.
+func (c *Commands) UseHistory(h History) { c.history = h }
 
 // SetHealth records the poller's health for answers to mention.
 func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
@@ -282,6 +296,7 @@ func (c *Commands) org(ix *Index, query string) *doc {
 	if c.rule.Breached(o) {
 		fs = append(fs, field{"Status", line{txt("⚠️ low balance")}})
 	}
+	fs = append(fs, c.trend(o, ix.polledAt)...)
 	d.fields(fs...)
 	d.divider()
 
@@ -315,6 +330,33 @@ func (c *Commands) org(ix *Index, query string) *doc {
 		d.more = append(d.more, next)
 		part = next
 	}
+}
+
+// trend compares the org's balance with a day before: what it spent, and
+// how long the balance lasts at that pace, which says more than the runway
+// at full concurrency. It says nothing when history does not reach back a
+// day (a new bot, a new org).
+func (c *Commands) trend(o *omni.Org, at time.Time) []field {
+	if c.history == nil {
+		return nil
+	}
+	then, found, err := c.history.OrgAt(o.ID, at.Add(-trendWindow))
+	if err != nil || !found {
+		return nil
+	}
+	spent := then.Balance - o.Balance
+	switch {
+	case spent >= 0.005:
+		perHour := spent / trendWindow.Hours()
+		hoursLeft := min(o.Balance/perHour, 1e6) // a trickle: a million hours is "years"
+		return []field{
+			{"Spent in 24 hours", line{txt(Money(spent, o.Currency) + ", about " + Money(perHour, o.Currency) + " an hour")}},
+			{"At that pace", line{txt(Runway(time.Duration(hoursLeft*float64(time.Hour)), true))}},
+		}
+	case spent <= -0.005:
+		return []field{{"Last 24 hours", line{txt("balance up by " + Money(-spent, o.Currency) + " (topped up)")}}}
+	}
+	return []field{{"Last 24 hours", line{txt("no spending")}}}
 }
 
 // userLines is one user as two compact lines: who and when, then menus.

@@ -66,6 +66,13 @@ func TestCommandAnswersMatchGoldenFiles(t *testing.T) {
 			golden(t, "command_"+tt.name, only(t, c.Handle(tt.cmd, tt.text)))
 		})
 	}
+	t.Run("with a day of history", func(t *testing.T) {
+		c := newCommands(reseller())
+		c.UseHistory(fakeHistory{4002: 61, 4001: 24442.6, 4003: 200})
+		for _, q := range []struct{ name, query string }{{"spending", "beta"}, {"no_spending", "acme inc"}, {"topped_up", "acme logistics"}} {
+			golden(t, "command_org_trend_"+q.name, only(t, c.Handle("/org", q.query)))
+		}
+	})
 	t.Run("before the first poll", func(t *testing.T) {
 		golden(t, "command_no_data", only(t, newCommands(nil).Handle("/orgs", "")))
 	})
@@ -146,6 +153,14 @@ func TestOrgsPagesStayWithinSlackLimits(t *testing.T) {
 	if !strings.Contains(first.Plain, firstOrg.Name) {
 		t.Errorf("page 1 does not start with the riskiest org %q", firstOrg.Name)
 	}
+}
+
+// fakeHistory holds each org's balance a day ago.
+type fakeHistory map[int64]float64
+
+func (h fakeHistory) OrgAt(id int64, _ time.Time) (omni.Org, bool, error) {
+	b, ok := h[id]
+	return omni.Org{ID: id, Balance: b}, ok, nil
 }
 
 // only is the one message an answer must be.

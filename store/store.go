@@ -471,6 +471,49 @@ func (s *Store) At(t time.Time) (*omni.Snapshot, error) {
 	return snap, nil
 }
 
+// OrgAt returns one org as it stood at time t, rebuilt like At but reading
+// only that org's changes, so /org can show a trend without rebuilding the
+// whole reseller. found is false when the org did not exist then; the error
+// is ErrNotFound when history does not reach back to t.
+func (s *Store) OrgAt(id int64, t time.Time) (org omni.Org, found bool, err error) {
+	err = s.view(func(tx *bolt.Tx) error {
+		from := tx.Bucket(bucketMeta).Get(keyHistoryFrom)
+		if from == nil || t.Before(varintTime(from)) {
+			return fmt.Errorf("store: history does not reach back to %s: %w", t.UTC().Format(time.RFC3339), ErrNotFound)
+		}
+		key := idKey(id)
+		rec := tx.Bucket(bucketOrgs).Get(key[:])
+		c := tx.Bucket(bucketHistory).Cursor()
+		after := timeKey(t.Add(time.Nanosecond))
+		for k, v := c.Last(); k != nil && bytes.Compare(k, after[:]) >= 0; k, v = c.Prev() {
+			raw, err := decompress(v)
+			if err != nil {
+				return fmt.Errorf("store: history at %s: %w", keyTime(k).Format(time.RFC3339), err)
+			}
+			entries, err := decodeDelta(raw)
+			if err != nil {
+				return fmt.Errorf("store: %w", err)
+			}
+			for _, en := range entries {
+				switch {
+				case en.id != id:
+				case en.kind == deltaOrg:
+					rec = en.old
+				case en.kind == deltaOrgAdded:
+					rec = nil
+				}
+			}
+		}
+		if rec == nil {
+			return nil
+		}
+		org, err = decodeOrg(rec)
+		found = err == nil
+		return err
+	})
+	return org, found, err
+}
+
 // State returns the stored alert state, or nil before the first commit of
 // one.
 func (s *Store) State() ([]byte, error) {

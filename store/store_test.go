@@ -183,6 +183,30 @@ func TestHistoryRebuildsEarlierSnapshots(t *testing.T) {
 			}
 		})
 	}
+	t.Run("one org is rebuilt alone", func(t *testing.T) {
+		tests := []struct {
+			id      int64
+			at      time.Time
+			balance float64
+			found   bool
+		}{
+			{4002, t0, 13, true},
+			{4002, t0.Add(time.Hour), 7, true},
+			{4004, t0, 0, false}, // added by the second poll
+			{4004, t0.Add(time.Hour), 0, true},
+			{4001, t0.Add(time.Hour), 24442.6, true},
+			{4001, t0.Add(3 * time.Hour), 0, false}, // removed by the third
+		}
+		for _, tt := range tests {
+			org, found, err := s.OrgAt(tt.id, tt.at)
+			if err != nil || found != tt.found || (found && org.Balance != tt.balance) {
+				t.Errorf("OrgAt(%d, %v) = balance %v, found %v, %v; want %v, %v", tt.id, tt.at, org.Balance, found, err, tt.balance, tt.found)
+			}
+		}
+		if _, _, err := s.OrgAt(4002, t0.Add(-time.Second)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("before the first poll: %v", err)
+		}
+	})
 	t.Run("before the first poll there is no history", func(t *testing.T) {
 		if _, err := s.At(t0.Add(-time.Second)); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("err = %v", err)

@@ -65,6 +65,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	console := bot.NewConsole(e.stdout)
 	rules := alerts.DefaultRules()
 	commands := bot.NewCommands(rules.LowBalance, time.Now)
+	commands.UseHistory(st)
 	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: console, Logger: log})
 	firstPoll := make(chan struct{})
 	var once sync.Once

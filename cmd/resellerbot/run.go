@@ -69,6 +69,7 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 	health := newHealthState(cfg.Poll.Interval.D())
 	metrics := newMetrics()
 	commands := bot.NewCommands(rules.LowBalance, time.Now)
+	commands.UseHistory(st)
 	api := bot.NewSlackClient(cfg.slackConfig(log))
 	app := bot.NewApp(cfg.slackConfig(log), api, commands)
 	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: bot.NewSlackSender(api, cfg.Slack.AlertChannel),

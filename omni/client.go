@@ -119,7 +119,7 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 			return snap, nil
 		}
 		if ctx.Err() != nil {
-			return nil, c.callerGaveUp(ctx, last, attempt)
+			return nil, c.callerGaveUp(ctx, err, last, attempt)
 		}
 		last = err
 		last.Attempts = attempt
@@ -137,7 +137,7 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, c.callerGaveUp(ctx, last, attempt)
+			return nil, c.callerGaveUp(ctx, nil, last, attempt)
 		case <-t.C:
 		}
 	}
@@ -145,16 +145,19 @@ func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
 
 // callerGaveUp is the error when ctx ends before the API answered. A
 // cancellation (shutdown) is the caller's doing and no API error. A
-// deadline (the poll's time budget) reports the last failure that made the
-// client retry until time ran out, or, when the API never answered at all,
-// an ErrTimeout.
-func (c *Client) callerGaveUp(ctx context.Context, last *APIError, attempts int) error {
+// deadline (the poll's time budget) reports what went wrong: the failure of
+// the attempt it ended, or of the one before that made the client retry
+// until time ran out; when every attempt simply ran out of time, an
+// ErrTimeout wrapping context.DeadlineExceeded.
+func (c *Client) callerGaveUp(ctx context.Context, current, last *APIError, attempts int) error {
 	if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("omnidim: %w", context.Cause(ctx))
 	}
-	if last != nil && last.Kind != ErrTimeout {
-		last.Attempts = attempts
-		return last
+	for _, e := range []*APIError{current, last} {
+		if e != nil && e.Kind != ErrTimeout {
+			e.Attempts = attempts
+			return e
+		}
 	}
 	return &APIError{Kind: ErrTimeout, Message: "no complete answer before the poll's deadline", Attempts: attempts,
 		Err: context.DeadlineExceeded, retryable: true}

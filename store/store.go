@@ -412,10 +412,6 @@ func (s *Store) At(t time.Time) (*omni.Snapshot, error) {
 	var snap *omni.Snapshot
 	err := s.view(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		from := meta.Get(keyHistoryFrom)
-		if from == nil || t.Before(varintTime(from)) {
-			return fmt.Errorf("store: history does not reach back to %s: %w", t.UTC().Format(time.RFC3339), ErrNotFound)
-		}
 		orgs := map[int64][]byte{}
 		header := bytes.Clone(meta.Get(keyHeader))
 		if err := tx.Bucket(bucketOrgs).ForEach(func(k, v []byte) error {
@@ -424,28 +420,18 @@ func (s *Store) At(t time.Time) (*omni.Snapshot, error) {
 		}); err != nil {
 			return err
 		}
-		// Undo every poll after t, newest first.
-		c := tx.Bucket(bucketHistory).Cursor()
-		after := timeKey(t.Add(time.Nanosecond))
-		for k, v := c.Last(); k != nil && bytes.Compare(k, after[:]) >= 0; k, v = c.Prev() {
-			raw, err := decompress(v)
-			if err != nil {
-				return fmt.Errorf("store: history at %s: %w", keyTime(k).Format(time.RFC3339), err)
+		err := undoSince(tx, t, func(en deltaEntry) {
+			switch en.kind {
+			case deltaOrg:
+				orgs[en.id] = en.old
+			case deltaOrgAdded:
+				delete(orgs, en.id)
+			case deltaHeader:
+				header = en.old
 			}
-			entries, err := decodeDelta(raw)
-			if err != nil {
-				return fmt.Errorf("store: %w", err)
-			}
-			for _, en := range entries {
-				switch en.kind {
-				case deltaOrg:
-					orgs[en.id] = en.old
-				case deltaOrgAdded:
-					delete(orgs, en.id)
-				case deltaHeader:
-					header = en.old
-				}
-			}
+		})
+		if err != nil {
+			return err
 		}
 		polledAt := t.UTC()
 		if latestAt := varintTime(meta.Get(keyPolledAt)); latestAt.Before(polledAt) {
@@ -471,38 +457,52 @@ func (s *Store) At(t time.Time) (*omni.Snapshot, error) {
 	return snap, nil
 }
 
+// undoSince walks the history back from the latest poll to time t, newest
+// first, handing undo each record a poll after t replaced, so that applying
+// them in order rebuilds the state at t. It returns ErrNotFound when history
+// does not reach back to t.
+func undoSince(tx *bolt.Tx, t time.Time, undo func(deltaEntry)) error {
+	from := tx.Bucket(bucketMeta).Get(keyHistoryFrom)
+	if from == nil || t.Before(varintTime(from)) {
+		return fmt.Errorf("store: history does not reach back to %s: %w", t.UTC().Format(time.RFC3339), ErrNotFound)
+	}
+	c := tx.Bucket(bucketHistory).Cursor()
+	after := timeKey(t.Add(time.Nanosecond))
+	for k, v := c.Last(); k != nil && bytes.Compare(k, after[:]) >= 0; k, v = c.Prev() {
+		raw, err := decompress(v)
+		if err != nil {
+			return fmt.Errorf("store: history at %s: %w", keyTime(k).Format(time.RFC3339), err)
+		}
+		entries, err := decodeDelta(raw)
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		for _, en := range entries {
+			undo(en)
+		}
+	}
+	return nil
+}
+
 // OrgAt returns one org as it stood at time t, rebuilt like At but reading
 // only that org's changes, so /org can show a trend without rebuilding the
 // whole reseller. found is false when the org did not exist then; the error
 // is ErrNotFound when history does not reach back to t.
 func (s *Store) OrgAt(id int64, t time.Time) (org omni.Org, found bool, err error) {
 	err = s.view(func(tx *bolt.Tx) error {
-		from := tx.Bucket(bucketMeta).Get(keyHistoryFrom)
-		if from == nil || t.Before(varintTime(from)) {
-			return fmt.Errorf("store: history does not reach back to %s: %w", t.UTC().Format(time.RFC3339), ErrNotFound)
-		}
 		key := idKey(id)
 		rec := tx.Bucket(bucketOrgs).Get(key[:])
-		c := tx.Bucket(bucketHistory).Cursor()
-		after := timeKey(t.Add(time.Nanosecond))
-		for k, v := c.Last(); k != nil && bytes.Compare(k, after[:]) >= 0; k, v = c.Prev() {
-			raw, err := decompress(v)
-			if err != nil {
-				return fmt.Errorf("store: history at %s: %w", keyTime(k).Format(time.RFC3339), err)
+		err := undoSince(tx, t, func(en deltaEntry) {
+			switch {
+			case en.id != id:
+			case en.kind == deltaOrg:
+				rec = en.old
+			case en.kind == deltaOrgAdded:
+				rec = nil
 			}
-			entries, err := decodeDelta(raw)
-			if err != nil {
-				return fmt.Errorf("store: %w", err)
-			}
-			for _, en := range entries {
-				switch {
-				case en.id != id:
-				case en.kind == deltaOrg:
-					rec = en.old
-				case en.kind == deltaOrgAdded:
-					rec = nil
-				}
-			}
+		})
+		if err != nil {
+			return err
 		}
 		if rec == nil {
 			return nil

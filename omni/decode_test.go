@@ -234,6 +234,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"trailing data is malformed", `{"organizations":[]} {}`, omni.ErrMalformed, "after the response"},
 		{"an unreadable date names its field", payload(userOrg(`{"id":1,"login_date":"yesterday"}`)), omni.ErrMalformed, "organizations[0]: field users.login_date"},
 		{"a flag that is an object names its flag", payload(userOrg(`{"id":1,"dashboard_menu_access":{"is_leads_access":{}}}`)), omni.ErrMalformed, "dashboard_menu_access.is_leads_access"},
+		{"a bad flag in the reseller's access control names its flag", `{"organizations":[],"reseller_access_control":{"dashboard_menu_access":{"is_leads_access":[]}}}`, omni.ErrMalformed, "is_leads_access"},
 		{"success false carries the vendor's message", `{"success":false,"error":"Reseller disabled"}`, omni.ErrVendor, "Reseller disabled"},
 		{"success false prefers error_description", `{"success":false,"error":"forbidden","error_description":"Account suspended"}`, omni.ErrVendor, "Account suspended (forbidden)"},
 		{"success false without a reason says so", `{"success":false}`, omni.ErrVendor, "without a reason"},

@@ -618,8 +618,8 @@ func (d *decoder) scope(f *Flags, has *bool) error {
 			return err
 		}
 		if i == 0 {
-			c, err := s.peek()
-			if err != nil {
+			var c byte
+			if c, err = s.peek(); err != nil {
 				return err
 			}
 			seen = c == '{'

@@ -391,7 +391,7 @@ func faultDuplicateOrgIDs(t *testing.T) {
 		p.Orgs = append(p.Orgs, dup)
 	})
 	h.start()
-	msgs := h.waitMessages(1)
+	h.waitMessages(1)
 	resp := h.command(slacktest.DefaultUserID, "/org", "4001")
 	if all := resp.Text + string(resp.Blocks); !strings.Contains(all, "Acme Inc (4001)") || strings.Contains(all, "Impostor") {
 		t.Errorf("/org 4001 does not show the first org: %s", all)
@@ -403,7 +403,7 @@ func faultDuplicateOrgIDs(t *testing.T) {
 	if got := h.waitMessages(2)[1].Text; !strings.HasPrefix(got, faultNewHireAlert) {
 		t.Errorf("after duplicates: %q", got)
 	}
-	msgs = h.faultSettle()
+	msgs := h.faultSettle()
 	for _, m := range msgs {
 		if strings.Contains(m.Text, "Impostor") {
 			t.Errorf("the duplicate was announced: %q", m.Text)
@@ -663,7 +663,7 @@ func faultSlackRateLimited(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.slack.RateLimit("chat.postMessage", 1, time.Second)
 	h.start()
-	msgs := h.waitMessages(1)
+	h.waitMessages(1)
 	calls := h.slack.Calls("chat.postMessage")
 	if len(calls) != 2 {
 		t.Fatalf("%d chat.postMessage calls, want 2 (one refused, one accepted)", len(calls))
@@ -671,7 +671,7 @@ func faultSlackRateLimited(t *testing.T) {
 	if gap := calls[1].At.Sub(calls[0].At); gap < time.Second {
 		t.Errorf("posted again %v after a 429 asking to wait 1s", gap)
 	}
-	if msgs = h.faultSettle(); len(msgs) != 1 {
+	if msgs := h.faultSettle(); len(msgs) != 1 {
 		t.Errorf("%d messages, want 1:\n%s", len(msgs), texts(msgs))
 	}
 	if said := h.logLines(0, "rate limited"); len(said) != 1 {
@@ -687,11 +687,11 @@ func faultSlackServerError(t *testing.T) {
 	h := faultNewHarness(t, faultTimeout)
 	h.slack.FailHTTP("chat.postMessage", http.StatusInternalServerError, 2)
 	h.start()
-	msgs := h.waitMessages(1)
+	h.waitMessages(1)
 	if calls := h.slack.Calls("chat.postMessage"); len(calls) != 3 {
 		t.Errorf("%d chat.postMessage calls, want 3 (two refused, one accepted)", len(calls))
 	}
-	if msgs = h.faultSettle(); len(msgs) != 1 || !strings.HasPrefix(msgs[0].Text, "Low balance: Beta Co") {
+	if msgs := h.faultSettle(); len(msgs) != 1 || !strings.HasPrefix(msgs[0].Text, "Low balance: Beta Co") {
 		t.Errorf("messages:\n%s", texts(msgs))
 	}
 	retries := h.logLines(0, "delivery failed; will retry")
@@ -738,7 +738,7 @@ func faultSlackAckDeadline(t *testing.T) {
 	h.omni.Update(func(p *omnitest.Payload) { *p = *big })
 	h.slack.SetAckTimeout(3 * time.Second)
 	h.start()
-	msgs := h.waitMessages(1) // the first poll is in
+	h.waitMessages(1) // the first poll is in
 	for _, c := range []struct{ cmd, text, want string }{
 		{"/orgs", "", "2500 orgs, riskiest first"},
 		{"/orgs", "low", "with a low balance"},
@@ -764,6 +764,6 @@ func faultSlackAckDeadline(t *testing.T) {
 		}
 	}
 	h.alive()
-	msgs = h.faultSettle()
+	msgs := h.faultSettle()
 	t.Logf("observed: the first poll's alerts came as %d messages; the first: %.100s", len(msgs), msgs[0].Text)
 }

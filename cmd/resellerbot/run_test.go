@@ -261,14 +261,14 @@ func TestRunHonoursSlackRateLimitsWithoutLosingOrDuplicating(t *testing.T) {
 	h.slack.RateLimit("chat.postMessage", 1, time.Second)
 	start := time.Now()
 	h.start()
-	msgs := h.waitMessages(1)
+	h.waitMessages(1)
 	if waited := time.Since(start); waited < time.Second {
 		t.Errorf("posted %v after start, before Retry-After", waited)
 	}
 	if calls := h.slack.Calls("chat.postMessage"); len(calls) != 2 {
 		t.Errorf("%d chat.postMessage calls, want 2 (one refused, one accepted)", len(calls))
 	}
-	if msgs = h.settle(); len(msgs) != 1 {
+	if msgs := h.settle(); len(msgs) != 1 {
 		t.Errorf("%d messages, want 1:\n%s", len(msgs), texts(msgs))
 	}
 }

@@ -259,6 +259,22 @@ func TestAChannelCanBeRateLimitedAlone(t *testing.T) {
 	}
 }
 
+func TestARatelimitedErrorOnDemandIsARealRateLimit(t *testing.T) {
+	s := newServer(t)
+	api := newAPI(s)
+	ts := post(t, api, "episode")
+	s.FailMessage("chat.update", slacktest.DefaultChannel, ts, "ratelimited", 1)
+
+	err := updateText(api, ts, "edited")
+
+	if rl, ok := errors.AsType[*slack.RateLimitedError](err); !ok || rl.RetryAfter != time.Second {
+		t.Errorf("error = %#v, want RateLimitedError after 1s", err)
+	}
+	if c := s.Calls("chat.update")[0]; c.Status != http.StatusTooManyRequests {
+		t.Errorf("status = %d, want 429", c.Status)
+	}
+}
+
 func TestAnUpdateOverSlacksTextLimitIsMsgBlocksTooLong(t *testing.T) {
 	s := newServer(t)
 	api := newAPI(s)

@@ -40,9 +40,18 @@ func (s *Server) RateLimit(method string, times int, retryAfter time.Duration) {
 // HTTP 200 {"ok":false,"error":slackError}, e.g. "invalid_auth" on
 // apps.connections.open. times < 0 means until ClearFaults. On
 // MethodResponseURL the error is answered as HTTP 400 with slackError as the
-// body, as Slack's webhooks do.
+// body, as Slack's webhooks do. "ratelimited" is answered as Slack always
+// answers it: as RateLimit does, with a Retry-After of a second.
 func (s *Server) FailMethod(method, slackError string, times int) {
-	s.addFault(method, &fault{kind: faultSlackError, remaining: times, slackError: slackError})
+	s.addFault(method, slackErrorFault(slackError, times))
+}
+
+// slackErrorFault is a fault answering slackError.
+func slackErrorFault(slackError string, times int) *fault {
+	if slackError == "ratelimited" {
+		return &fault{kind: faultRateLimit, remaining: times, retryAfter: time.Second}
+	}
+	return &fault{kind: faultSlackError, remaining: times, slackError: slackError}
 }
 
 // FailHTTP makes the next times calls of method (AnyMethod for all) answer
@@ -60,7 +69,9 @@ func (s *Server) FailHTTP(method string, status, times int) {
 // chat.update, thread_locked or cannot_reply_to_message on a reply,
 // restricted_action_read_only_channel on any post in channel.
 func (s *Server) FailMessage(method, channel, ts, slackError string, times int) {
-	s.addFault(method, &fault{kind: faultSlackError, remaining: times, slackError: slackError, channel: channel, ts: ts})
+	f := slackErrorFault(slackError, times)
+	f.channel, f.ts = channel, ts
+	s.addFault(method, f)
 }
 
 // RateLimitChannel is RateLimit for the calls of method about channel only,

@@ -68,11 +68,12 @@ func TestViewsOpen(t *testing.T) {
 	longMetadata := topupModal(strings.Repeat("m", slacktest.MaxPrivateMetadata+1))
 
 	tests := []struct {
-		name    string
-		trigger func(t *testing.T, s *slacktest.Server, api *slack.Client) string
-		view    slack.ModalViewRequest
-		wantErr string
-		wantMsg string // in response_metadata.messages
+		name     string
+		lifetime time.Duration // of triggers; 0: Slack's
+		trigger  func(t *testing.T, s *slacktest.Server, api *slack.Client) string
+		view     slack.ModalViewRequest
+		wantErr  string
+		wantMsg  string // in response_metadata.messages
 	}{
 		{name: "a modal opened with a fresh trigger is stored for the clicking user", trigger: fresh, view: topupModal("4002")},
 		{
@@ -103,7 +104,8 @@ func TestViewsOpen(t *testing.T) {
 			wantErr: "exchanged_trigger_id",
 		},
 		{
-			name: "a trigger older than its lifetime is expired_trigger_id",
+			name:     "a trigger older than its lifetime is expired_trigger_id",
+			lifetime: 100 * time.Millisecond,
 			trigger: func(t *testing.T, s *slacktest.Server, _ *slack.Client) string {
 				tr := trigger(t, s)
 				time.Sleep(300 * time.Millisecond)
@@ -120,7 +122,7 @@ func TestViewsOpen(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServer(t, slacktest.WithTriggerLifetime(200*time.Millisecond))
+			s := newServer(t, slacktest.WithTriggerLifetime(tt.lifetime))
 			_, api := interactionBot(t, s, nil)
 			tr := tt.trigger(t, s, api)
 			before := len(s.Views(""))

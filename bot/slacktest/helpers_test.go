@@ -58,6 +58,27 @@ type bot struct {
 // is stopped at the end of the test.
 func startBot(t *testing.T, s *slacktest.Server, api *slack.Client, handle slashHandler, opts ...socketmode.Option) *bot {
 	t.Helper()
+	return runBot(t, api, func(c *socketmode.Client, evt socketmode.Event) {
+		if evt.Type != socketmode.EventTypeSlashCommand || handle == nil {
+			return
+		}
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			t.Errorf("slash command event carries %T", evt.Data)
+			return
+		}
+		handle(api, c, *evt.Request, cmd)
+	}, opts...)
+}
+
+// eventHandler handles one event of any type the way a bot would.
+type eventHandler func(c *socketmode.Client, evt socketmode.Event)
+
+// runBot runs slack-go's real socketmode client, calling handle (in its own
+// goroutine) for every event it emits. The client is stopped at the end of
+// the test.
+func runBot(t *testing.T, api *slack.Client, handle eventHandler, opts ...socketmode.Option) *bot {
+	t.Helper()
 	b := &bot{api: api, client: socketmode.New(api, opts...), done: make(chan error, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { b.done <- b.client.RunContext(ctx) }()
@@ -73,15 +94,7 @@ func startBot(t *testing.T, s *slacktest.Server, api *slack.Client, handle slash
 				b.mu.Lock()
 				b.seen = append(b.seen, evt.Type)
 				b.mu.Unlock()
-				if evt.Type != socketmode.EventTypeSlashCommand || handle == nil {
-					continue
-				}
-				cmd, ok := evt.Data.(slack.SlashCommand)
-				if !ok || evt.Request == nil {
-					t.Errorf("slash command event carries %T", evt.Data)
-					continue
-				}
-				handlers.Go(func() { handle(api, b.client, *evt.Request, cmd) })
+				handlers.Go(func() { handle(b.client, evt) })
 			}
 		}
 	}()

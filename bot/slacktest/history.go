@@ -151,8 +151,8 @@ func (w window) contains(ts int64) bool {
 	return ts > w.oldest && (w.latest == 0 || ts < w.latest)
 }
 
-// readableChannelLocked finds a channel whose history the bot may read.
-// s.mu must be held.
+// readableChannelLocked finds a channel the bot is a member of, so may
+// read the history of and post in. s.mu must be held.
 func (s *Server) readableChannelLocked(id string) (*channelState, string) {
 	ch := s.lookupChannelLocked(id)
 	switch {

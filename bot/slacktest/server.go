@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"maps"
@@ -51,6 +50,10 @@ const (
 	// slash command's response_url are recorded by Calls and can be targeted
 	// by RateLimit, FailMethod and FailHTTP.
 	MethodResponseURL = "response_url"
+	// MethodUpload is the pseudo method name under which POSTs of a file's
+	// bytes to an upload_url (from files.getUploadURLExternal) are recorded
+	// by Calls and can be targeted by RateLimit, FailMethod and FailHTTP.
+	MethodUpload = "upload"
 	// MethodWebSocket is the pseudo method name for the Socket Mode
 	// WebSocket handshake; RateLimit and FailHTTP on it make dialing fail
 	// with that HTTP status.
@@ -79,8 +82,10 @@ var (
 	// ErrAckTimeout means the ack arrived after the ack timeout (3 s by
 	// default); Slack would show the user an operation_timeout error.
 	ErrAckTimeout = errors.New("slacktest: ack arrived after Slack's deadline")
-	// ErrInvalidResponse means the ack payload breaks Slack's message limits
-	// (the wrapped message names the Slack error, e.g. invalid_blocks).
+	// ErrInvalidResponse means the ack payload is one Slack would refuse: a
+	// message breaking Slack's limits (the wrapped message names the Slack
+	// error, e.g. invalid_blocks), or a view_submission ack with an unknown
+	// response_action, an invalid view, or errors for non-input blocks.
 	ErrInvalidResponse = errors.New("slacktest: invalid response payload")
 	// ErrNoResponse means the ack had an empty payload and the bot did not
 	// follow up through response_url or chat.postEphemeral before ctx ended.
@@ -92,8 +97,10 @@ type config struct {
 	appToken, botToken string
 	pingInterval       time.Duration
 	ackTimeout         time.Duration
+	triggerLifetime    time.Duration
 	channels           []channelSpec
 	channelsSet        bool
+	users              []User
 	logger             *slog.Logger
 }
 
@@ -155,10 +162,23 @@ func WithNonMemberChannels(ids ...string) Option {
 	}
 }
 
-// WithAckTimeout sets the deadline after which SlashCommand reports a late
-// ack with ErrAckTimeout (default 3 s, as on Slack). Zero disables the check.
+// WithAckTimeout sets the deadline after which SlashCommand, BlockAction,
+// ViewSubmission, AppHomeOpened and Redeliver report a late ack with
+// ErrAckTimeout (default 3 s, as on Slack). Zero disables the check.
 func WithAckTimeout(d time.Duration) Option {
 	return func(c *config) { c.ackTimeout = d }
+}
+
+// WithTriggerLifetime sets how long a trigger_id stays valid for
+// views.open (default TriggerLifetime, 3 s, as on Slack), so a test can
+// check that a bot opens its modal before any slow work without waiting
+// 3 s. Non-positive values keep the default.
+func WithTriggerLifetime(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.triggerLifetime = d
+		}
+	}
 }
 
 // WithLogger makes the server log its activity at debug level to l. Without
@@ -188,39 +208,6 @@ type Call struct {
 	Error string
 }
 
-// Message is a message accepted by chat.postMessage or chat.postEphemeral.
-type Message struct {
-	// Channel is the channel ID the message was posted to.
-	Channel string
-	// User is BotUserID for chat.postMessage and the recipient for
-	// chat.postEphemeral.
-	User string
-	// Text is the message text (the latest, after chat.update).
-	Text string
-	// ThreadTS is the parent's timestamp for a threaded reply.
-	ThreadTS string
-	// TS is the message timestamp assigned by the fake.
-	TS string
-	// Blocks is the raw blocks JSON array, nil when none were sent.
-	Blocks json.RawMessage
-	// Metadata is the message metadata sent with chat.postMessage (or set
-	// by chat.update), as JSON {"event_type":…,"event_payload":{…}}; nil
-	// when none was sent. conversations.history and conversations.replies
-	// return it when asked with include_all_metadata.
-	Metadata json.RawMessage
-	// Broadcast is set for a thread reply posted with reply_broadcast, which
-	// also shows in the channel's history.
-	Broadcast bool
-	// Ephemeral is true for chat.postEphemeral.
-	Ephemeral bool
-	// Edits counts accepted chat.update calls on this message.
-	Edits int
-	// Deleted is set by chat.delete.
-	Deleted bool
-	// Raw is the request's parameters (without the token).
-	Raw url.Values
-}
-
 type channelState struct {
 	id     string
 	name   string
@@ -238,37 +225,45 @@ type Server struct {
 	done     chan struct{}
 	once     sync.Once
 
-	mu         sync.Mutex
-	closed     bool
-	changed    chan struct{}
-	ackTimeout time.Duration
-	calls      []Call
-	messages   []Message
-	channels   map[string]*channelState
-	lastTS     int64 // microseconds of the newest message timestamp
-	onMessage  func(Message)
-	tickets    map[string]bool
-	scheduled  map[string]bool
-	conns      map[*wsConn]bool // open sockets; true once hello was sent
-	connSeq    int
-	opened     int
-	rr         int
-	pending    map[string]chan Ack
-	envelopes  map[string]*envelopeState
-	responses  []Response
-	acks       []Ack
-	faults     map[string][]*fault
-	handlers   map[string]func(Call) any
+	mu            sync.Mutex
+	closed        bool
+	changed       chan struct{}
+	ackTimeout    time.Duration
+	calls         []Call
+	messages      []Message
+	channels      map[string]*channelState
+	users         map[string]*User
+	lastTS        int64 // microseconds of the newest message timestamp
+	onMessage     func(Message)
+	tickets       map[string]bool
+	scheduled     map[string]bool
+	conns         map[*wsConn]bool // open sockets; true once hello was sent
+	connSeq       int
+	opened        int
+	rr            int
+	envelopes     map[string]*envelopeState
+	envelopeOrder []string
+	responses     []Response
+	acks          []Ack
+	triggers      map[string]*trigger
+	views         map[string]*viewState
+	viewOrder     []string
+	files         map[string]*File
+	fileOrder     []string
+	faults        map[string][]*fault
+	handlers      map[string]func(Call) any
 }
 
 // NewServer starts a fake Slack listening on a loopback port and returns it.
 // The caller must Close it.
 func NewServer(opts ...Option) *Server {
 	cfg := config{
-		appToken:     DefaultAppToken,
-		botToken:     DefaultBotToken,
-		pingInterval: DefaultPingInterval,
-		ackTimeout:   DefaultAckTimeout,
+		appToken:        DefaultAppToken,
+		botToken:        DefaultBotToken,
+		pingInterval:    DefaultPingInterval,
+		ackTimeout:      DefaultAckTimeout,
+		triggerLifetime: TriggerLifetime,
+		users:           defaultUsers(),
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -287,16 +282,22 @@ func NewServer(opts ...Option) *Server {
 		changed:    make(chan struct{}),
 		ackTimeout: cfg.ackTimeout,
 		channels:   make(map[string]*channelState),
+		users:      make(map[string]*User),
 		tickets:    make(map[string]bool),
 		scheduled:  make(map[string]bool),
 		conns:      make(map[*wsConn]bool),
-		pending:    make(map[string]chan Ack),
 		envelopes:  make(map[string]*envelopeState),
+		triggers:   make(map[string]*trigger),
+		views:      make(map[string]*viewState),
+		files:      make(map[string]*File),
 		faults:     make(map[string][]*fault),
 		handlers:   make(map[string]func(Call) any),
 	}
 	for _, ch := range cfg.channels {
 		s.channels[ch.id] = &channelState{id: ch.id, name: strings.ToLower(ch.id), member: ch.member}
+	}
+	for _, u := range cfg.users {
+		s.setUserLocked(u)
 	}
 	s.upgrader = websocket.Upgrader{
 		// slack-go dials with Origin: https://api.slack.com, which the
@@ -307,6 +308,7 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("/api/", s.serveAPI)
 	mux.HandleFunc("/link/", s.serveWebSocket)
 	mux.HandleFunc("/respond/", s.serveResponseURL)
+	mux.HandleFunc("/upload/v1/", s.serveUpload)
 	// Assign s.hs before the server goroutines start so handlers may read it.
 	s.hs = httptest.NewUnstartedServer(mux)
 	s.hs.Start()
@@ -346,8 +348,8 @@ func (s *Server) AppToken() string { return s.cfg.appToken }
 // BotToken returns the bot token the server accepts.
 func (s *Server) BotToken() string { return s.cfg.botToken }
 
-// SetAckTimeout changes the slash-command ack deadline (see WithAckTimeout).
-// Zero disables the check.
+// SetAckTimeout changes the ack deadline (see WithAckTimeout). Zero
+// disables the check.
 func (s *Server) SetAckTimeout(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -385,9 +387,9 @@ func (s *Server) HandleMethod(method string, fn func(Call) any) {
 	s.handlers[method] = fn
 }
 
-// OnMessage makes fn be called with every message chat.postMessage or
-// chat.postEphemeral accepts, once it is recorded and before the client gets
-// the answer. A test can act in the window between Slack accepting a
+// OnMessage makes fn be called with every message a Web API call adds
+// (chat.postMessage, chat.postEphemeral, files.completeUploadExternal),
+// once it is recorded and before the client gets the answer. A test can act in the window between Slack accepting a
 // message and the sender learning its timestamp: kill the sender, say, to
 // check that it does not post the message twice after a restart. fn runs on
 // the request's goroutine, so the answer waits for it; it must not call
@@ -410,36 +412,6 @@ func (s *Server) Calls(method string) []Call {
 		}
 	}
 	return out
-}
-
-// Messages returns the accepted messages posted to channel, in order; ""
-// returns those of every channel.
-func (s *Server) Messages(channel string) []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.messagesLocked(channel)
-}
-
-func (s *Server) messagesLocked(channel string) []Message {
-	var out []Message
-	for _, m := range s.messages {
-		if channel == "" || m.Channel == channel {
-			out = append(out, cloneMessage(m))
-		}
-	}
-	return out
-}
-
-// WaitMessages blocks until at least n messages were accepted in channel
-// ("" = any) and returns them all, or returns ctx's error or
-// ErrServerClosed.
-func (s *Server) WaitMessages(ctx context.Context, channel string, n int) ([]Message, error) {
-	var out []Message
-	err := s.waitFor(ctx, func() bool {
-		out = s.messagesLocked(channel)
-		return len(out) >= n
-	})
-	return out, err
 }
 
 // notifyLocked wakes every waitFor. s.mu must be held.
@@ -502,13 +474,6 @@ func cloneCall(c Call) Call {
 	c.Params = cloneValues(c.Params)
 	c.Body = slices.Clone(c.Body)
 	return c
-}
-
-func cloneMessage(m Message) Message {
-	m.Blocks = slices.Clone(m.Blocks)
-	m.Metadata = slices.Clone(m.Metadata)
-	m.Raw = cloneValues(m.Raw)
-	return m
 }
 
 func cloneValues(v url.Values) url.Values {

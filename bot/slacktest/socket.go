@@ -1,15 +1,11 @@
 package slacktest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -21,9 +17,6 @@ const (
 	writeTimeout = 5 * time.Second
 	// maxAckRead bounds the size of a frame the server reads from a socket.
 	maxAckRead = 1 << 20
-	// MaxResponseURLUses is how many times a response_url accepts a POST;
-	// later POSTs get HTTP 404 "used_url".
-	MaxResponseURLUses = 5
 )
 
 // wsConn is one Socket Mode WebSocket. active and ready are guarded by
@@ -48,49 +41,6 @@ func (c *wsConn) writeJSON(v any) error {
 	return c.ws.WriteMessage(websocket.TextMessage, b)
 }
 
-// SlashCommand is a slash command a user issues; see Server.SlashCommand.
-type SlashCommand struct {
-	// Command is the command, with its slash, e.g. "/orgs". Required.
-	Command string
-	// Text is what the user typed after the command.
-	Text string
-	// UserID is the issuing user (default DefaultUserID).
-	UserID string
-	// UserName is the issuing user's name (default derived from UserID).
-	UserName string
-	// ChannelID is where the command was typed (default: the first
-	// configured channel). It need not exist on the fake.
-	ChannelID string
-	// TeamID is the workspace (default TeamID).
-	TeamID string
-}
-
-// Response is what the user would see in reply to a slash command: the ack
-// payload, or — when the ack was empty — the first follow-up sent through
-// the response_url or chat.postEphemeral.
-type Response struct {
-	// EnvelopeID identifies the Socket Mode envelope.
-	EnvelopeID string
-	// Text is the response text.
-	Text string
-	// ResponseType is "ephemeral", "in_channel" or "" (Slack treats "" as
-	// ephemeral).
-	ResponseType string
-	// Blocks is the raw blocks array, nil when none.
-	Blocks json.RawMessage
-	// Raw is the ack payload or the response_url body as sent; nil for a
-	// chat.postEphemeral follow-up (see Messages for it).
-	Raw json.RawMessage
-	// AckAfter is how long the bot took to ack the envelope.
-	AckAfter time.Duration
-	// ViaResponseURL is true when the response was POSTed to response_url.
-	ViaResponseURL bool
-	// ViaEphemeral is true when the response was a chat.postEphemeral.
-	ViaEphemeral bool
-	// ReplaceOriginal and DeleteOriginal echo the response_url flags.
-	ReplaceOriginal, DeleteOriginal bool
-}
-
 // Ack is an envelope acknowledgement received on a socket.
 type Ack struct {
 	// EnvelopeID is the acknowledged envelope.
@@ -102,17 +52,11 @@ type Ack struct {
 	// At is when the ack arrived.
 	At time.Time
 	// Dropped is true when Slack would ignore this ack; Reason says why
-	// ("too_large" or "unknown_envelope").
+	// ("too_large", "unknown_envelope" or "already_acked": a second ack of
+	// one delivery).
 	Dropped bool
 	// Reason explains Dropped.
 	Reason string
-}
-
-// envelopeState tracks a delivered slash command for its follow-ups.
-type envelopeState struct {
-	channel, user string
-	msgMark       int // len(messages) when the command was issued
-	uses          int // response_url POSTs accepted
 }
 
 type debugInfo struct {
@@ -136,80 +80,11 @@ type disconnectMessage struct {
 	DebugInfo debugInfo `json:"debug_info"`
 }
 
-type envelope struct {
-	EnvelopeID             string `json:"envelope_id"`
-	Payload                any    `json:"payload"`
-	Type                   string `json:"type"`
-	AcceptsResponsePayload bool   `json:"accepts_response_payload"`
-	RetryAttempt           int    `json:"retry_attempt"`
-	RetryReason            string `json:"retry_reason"`
-}
-
-// slashPayload mirrors what Slack sends; note is_enterprise_install is a
-// string, as Slack sends it in Socket Mode.
-type slashPayload struct {
-	Token               string `json:"token"`
-	TeamID              string `json:"team_id"`
-	TeamDomain          string `json:"team_domain"`
-	ChannelID           string `json:"channel_id"`
-	ChannelName         string `json:"channel_name"`
-	UserID              string `json:"user_id"`
-	UserName            string `json:"user_name"`
-	Command             string `json:"command"`
-	Text                string `json:"text"`
-	APIAppID            string `json:"api_app_id"`
-	IsEnterpriseInstall string `json:"is_enterprise_install"`
-	ResponseURL         string `json:"response_url"`
-	TriggerID           string `json:"trigger_id"`
-}
-
-// responseMessage is the part of an ack payload or response_url body the
-// fake understands.
-type responseMessage struct {
-	Text            string          `json:"text"`
-	ResponseType    string          `json:"response_type"`
-	Blocks          json.RawMessage `json:"blocks"`
-	Attachments     json.RawMessage `json:"attachments"`
-	ReplaceOriginal bool            `json:"replace_original"`
-	DeleteOriginal  bool            `json:"delete_original"`
-}
-
-// parseResponseMessage decodes and validates a response message. empty
-// reports that it carries nothing to show; code is a Slack error code.
-func parseResponseMessage(raw json.RawMessage) (m responseMessage, empty bool, code string) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return m, true, ""
-	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return m, false, "invalid_payload"
-	}
-	blocks, code := validateMessage(m.Text, string(m.Blocks))
-	if code != "" {
-		return m, false, code
-	}
-	m.Blocks = blocks
-	att := bytes.TrimSpace(m.Attachments)
-	hasAtt := len(att) > 0 && !bytes.Equal(att, []byte("null")) && !bytes.Equal(att, []byte("[]"))
-	return m, m.Text == "" && m.Blocks == nil && !hasAtt, ""
-}
-
-func (m responseMessage) response(envID string) Response {
-	return Response{
-		EnvelopeID:      envID,
-		Text:            m.Text,
-		ResponseType:    m.ResponseType,
-		Blocks:          m.Blocks,
-		ReplaceOriginal: m.ReplaceOriginal,
-		DeleteOriginal:  m.DeleteOriginal,
-	}
-}
-
 // serveWebSocket answers the URL handed out by apps.connections.open.
 func (s *Server) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	ticket := r.URL.Query().Get("ticket")
 	s.mu.Lock()
-	if f := s.takeFaultLocked(MethodWebSocket); f != nil {
+	if f := s.takeFaultLocked(MethodWebSocket, nil); f != nil {
 		s.mu.Unlock()
 		res := f.result()
 		if f.kind == faultSlackError {
@@ -325,6 +200,9 @@ func (s *Server) readLoop(c *wsConn) {
 	}
 }
 
+// handleAck records an ack and hands it to whoever waits for its
+// envelope. Slack ignores an ack of 20 KiB or more, one for an envelope it
+// never sent and one for a delivery already acknowledged.
 func (s *Server) handleAck(data []byte) {
 	var a struct {
 		EnvelopeID string          `json:"envelope_id"`
@@ -335,19 +213,27 @@ func (s *Server) handleAck(data []byte) {
 		return
 	}
 	ack := Ack{EnvelopeID: a.EnvelopeID, Payload: a.Payload, Size: len(data), At: time.Now()}
-	if ack.Size >= MaxAckSize {
-		ack.Dropped, ack.Reason = true, "too_large"
-	}
 	s.mu.Lock()
-	ch := s.pending[a.EnvelopeID]
-	if ch == nil && !ack.Dropped {
+	env := s.envelopes[a.EnvelopeID]
+	switch {
+	case ack.Size >= MaxAckSize:
+		ack.Dropped, ack.Reason = true, "too_large"
+	case env == nil:
 		ack.Dropped, ack.Reason = true, "unknown_envelope"
+	case !env.ackedAt.IsZero():
+		ack.Dropped, ack.Reason = true, "already_acked"
+	default:
+		env.ackedAt = ack.At
+	}
+	var waiters []chan Ack
+	if env != nil && ack.Reason != "already_acked" {
+		waiters = slices.Clone(env.waiters)
 	}
 	s.acks = append(s.acks, ack)
 	s.notifyLocked()
 	s.mu.Unlock()
 	s.log.Debug("slacktest: ack", "envelope", ack.EnvelopeID, "size", ack.Size, "dropped", ack.Dropped)
-	if ch != nil {
+	for _, ch := range waiters {
 		select {
 		case ch <- ack:
 		default:
@@ -459,248 +345,4 @@ func (s *Server) pickConn(ctx context.Context) (*wsConn, error) {
 		return true
 	})
 	return c, err
-}
-
-// SlashCommand delivers a slash_commands envelope on an open socket
-// (waiting for one if none is open) and waits for the bot's ack; ctx bounds
-// the whole call. If the socket dies before the ack, the envelope is
-// redelivered on the next socket with retry_attempt incremented.
-//
-// It returns the acked payload as a Response. If the ack's payload is empty,
-// it keeps waiting for the bot's first follow-up — a POST to the envelope's
-// response_url or a chat.postEphemeral to the user in that channel — and
-// returns that instead (ErrNoResponse if none arrives before ctx ends).
-//
-// Errors: ErrAckTooLarge (ack ≥ 20 KiB, which Slack drops), ErrAckTimeout
-// (ack later than the ack timeout), ErrInvalidResponse (payload breaks
-// Slack's limits); the Response is still filled in for these.
-func (s *Server) SlashCommand(ctx context.Context, cmd SlashCommand) (Response, error) {
-	if !strings.HasPrefix(cmd.Command, "/") {
-		return Response{}, fmt.Errorf("slacktest: slash command %q must start with /", cmd.Command)
-	}
-	if cmd.UserID == "" {
-		cmd.UserID = DefaultUserID
-	}
-	if cmd.UserName == "" {
-		cmd.UserName = strings.ToLower(cmd.UserID)
-	}
-	if cmd.TeamID == "" {
-		cmd.TeamID = TeamID
-	}
-	envID := newUUID()
-	ackCh := make(chan Ack, 1)
-
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return Response{}, ErrServerClosed
-	}
-	if cmd.ChannelID == "" && len(s.cfg.channels) > 0 {
-		cmd.ChannelID = s.cfg.channels[0].id
-	}
-	channelName := strings.ToLower(cmd.ChannelID)
-	if ch := s.channels[cmd.ChannelID]; ch != nil {
-		channelName = ch.name
-	}
-	env := &envelopeState{channel: cmd.ChannelID, user: cmd.UserID, msgMark: len(s.messages)}
-	s.envelopes[envID] = env
-	s.pending[envID] = ackCh
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.pending, envID)
-		s.mu.Unlock()
-	}()
-
-	payload := slashPayload{
-		Token:               "slacktest-verification-token",
-		TeamID:              cmd.TeamID,
-		TeamDomain:          TeamDomain,
-		ChannelID:           cmd.ChannelID,
-		ChannelName:         channelName,
-		UserID:              cmd.UserID,
-		UserName:            cmd.UserName,
-		Command:             cmd.Command,
-		Text:                cmd.Text,
-		APIAppID:            AppID,
-		IsEnterpriseInstall: "false",
-		ResponseURL:         s.hs.URL + "/respond/" + envID,
-		TriggerID:           "1700000000.1." + randomID(8),
-	}
-
-	var first time.Time
-	var reason string
-	for attempt := 0; ; attempt++ {
-		c, err := s.pickConn(ctx)
-		if err != nil {
-			return Response{EnvelopeID: envID}, fmt.Errorf("slacktest: no socket for %s: %w", cmd.Command, err)
-		}
-		if first.IsZero() {
-			first = time.Now()
-		}
-		msg := envelope{
-			EnvelopeID:             envID,
-			Payload:                payload,
-			Type:                   "slash_commands",
-			AcceptsResponsePayload: true,
-			RetryAttempt:           attempt,
-			RetryReason:            reason,
-		}
-		if err := c.writeJSON(msg); err != nil {
-			s.log.Debug("slacktest: envelope write failed", "conn", c.id, "err", err)
-			s.mu.Lock()
-			c.active = false
-			s.mu.Unlock()
-			_ = c.ws.Close()
-			reason = "timeout"
-			continue
-		}
-		s.log.Debug("slacktest: envelope sent", "envelope", envID, "conn", c.id, "attempt", attempt)
-		select {
-		case a := <-ackCh:
-			return s.finishSlash(ctx, envID, env, first, a)
-		case <-c.done:
-			select {
-			case a := <-ackCh:
-				return s.finishSlash(ctx, envID, env, first, a)
-			default:
-			}
-			reason = "timeout"
-		case <-ctx.Done():
-			return Response{EnvelopeID: envID}, fmt.Errorf("slacktest: waiting for ack of %s: %w", cmd.Command, ctx.Err())
-		case <-s.done:
-			return Response{EnvelopeID: envID}, ErrServerClosed
-		}
-	}
-}
-
-func (s *Server) finishSlash(ctx context.Context, envID string, env *envelopeState, first time.Time, a Ack) (Response, error) {
-	resp := Response{EnvelopeID: envID, Raw: a.Payload, AckAfter: a.At.Sub(first)}
-	if a.Dropped {
-		return resp, fmt.Errorf("%w: %d bytes, limit %d", ErrAckTooLarge, a.Size, MaxAckSize)
-	}
-	m, empty, code := parseResponseMessage(a.Payload)
-	r := m.response(envID)
-	r.Raw, r.AckAfter = resp.Raw, resp.AckAfter
-	if code != "" {
-		return r, fmt.Errorf("%w: %s", ErrInvalidResponse, code)
-	}
-	s.mu.Lock()
-	timeout := s.ackTimeout
-	s.mu.Unlock()
-	if timeout > 0 && r.AckAfter > timeout {
-		return r, fmt.Errorf("%w: acked after %v, deadline %v", ErrAckTimeout, r.AckAfter, timeout)
-	}
-	if !empty {
-		return r, nil
-	}
-
-	var follow Response
-	err := s.waitFor(ctx, func() bool {
-		for _, rr := range s.responses {
-			if rr.EnvelopeID == envID {
-				follow = cloneResponse(rr)
-				return true
-			}
-		}
-		for _, msg := range s.messages[env.msgMark:] {
-			if msg.Ephemeral && msg.Channel == env.channel && msg.User == env.user {
-				follow = Response{
-					EnvelopeID:   envID,
-					Text:         msg.Text,
-					ResponseType: "ephemeral",
-					Blocks:       slices.Clone(msg.Blocks),
-					ViaEphemeral: true,
-				}
-				return true
-			}
-		}
-		return false
-	})
-	if err != nil {
-		return r, fmt.Errorf("%w: %w", ErrNoResponse, err)
-	}
-	follow.AckAfter = r.AckAfter
-	return follow, nil
-}
-
-func cloneResponse(r Response) Response {
-	r.Blocks = slices.Clone(r.Blocks)
-	r.Raw = slices.Clone(r.Raw)
-	return r
-}
-
-// ResponseURLPosts returns the messages POSTed to response_urls and
-// accepted, in order, for envelopeID ("" = all envelopes).
-func (s *Server) ResponseURLPosts(envelopeID string) []Response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []Response
-	for _, r := range s.responses {
-		if envelopeID == "" || r.EnvelopeID == envelopeID {
-			out = append(out, cloneResponse(r))
-		}
-	}
-	return out
-}
-
-// serveResponseURL accepts POSTed JSON messages on /respond/<envelope id>.
-// Like Slack's webhooks it answers errors with a non-200 status and the
-// error code as the body, and success with {"ok":true}.
-func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
-	envID := strings.TrimPrefix(r.URL.Path, "/respond/")
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodySize))
-	params, _ := parseParams(r, body)
-	call := Call{
-		Method: MethodResponseURL,
-		Token:  requestToken(r, params),
-		Params: params,
-		Body:   body,
-		At:     time.Now(),
-	}
-	s.mu.Lock()
-	res := s.responseURLLocked(r.Method, envID, body)
-	call.Status = res.status
-	call.Error = res.errorText()
-	s.calls = append(s.calls, call)
-	s.notifyLocked()
-	s.mu.Unlock()
-	s.log.Debug("slacktest: response_url post", "envelope", envID, "status", res.status, "error", call.Error)
-	res.write(w)
-}
-
-func textResult(status int, text string) apiResult {
-	return apiResult{status: status, text: text}
-}
-
-func (s *Server) responseURLLocked(httpMethod, envID string, body []byte) apiResult {
-	if f := s.takeFaultLocked(MethodResponseURL); f != nil {
-		if f.kind == faultSlackError {
-			return textResult(http.StatusBadRequest, f.slackError)
-		}
-		return f.result()
-	}
-	if httpMethod != http.MethodPost {
-		return textResult(http.StatusMethodNotAllowed, "method_not_allowed")
-	}
-	env := s.envelopes[envID]
-	if env == nil {
-		return textResult(http.StatusNotFound, "expired_url")
-	}
-	if env.uses >= MaxResponseURLUses {
-		return textResult(http.StatusNotFound, "used_url")
-	}
-	m, empty, code := parseResponseMessage(body)
-	switch {
-	case code != "":
-		return textResult(http.StatusBadRequest, code)
-	case empty && !m.DeleteOriginal:
-		return textResult(http.StatusBadRequest, "no_text")
-	}
-	env.uses++
-	resp := m.response(envID)
-	resp.Raw = json.RawMessage(slices.Clone(body))
-	resp.ViaResponseURL = true
-	s.responses = append(s.responses, resp)
-	return okResult(nil)
 }

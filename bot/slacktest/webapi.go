@@ -7,7 +7,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -73,18 +72,32 @@ func (r apiResult) write(w http.ResponseWriter) {
 	_, _ = w.Write(b)
 }
 
-// serveAPI answers /api/<method>.
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	method := strings.TrimPrefix(r.URL.Path, "/api/")
+// readCall reads a request to the fake as the Call it records, and the
+// Slack error code of a body it cannot parse.
+func readCall(method string, r *http.Request) (Call, string) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodySize))
 	params, parseErr := parseParams(r, body)
-	call := Call{
+	return Call{
 		Method: method,
 		Token:  requestToken(r, params),
 		Params: params,
 		Body:   body,
 		At:     time.Now(),
-	}
+	}, parseErr
+}
+
+// recordLocked records call with the answer it got. s.mu must be held.
+func (s *Server) recordLocked(call *Call, res apiResult) {
+	call.Status = res.status
+	call.Error = res.errorText()
+	s.calls = append(s.calls, *call)
+	s.notifyLocked()
+}
+
+// serveAPI answers /api/<method>.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	call, parseErr := readCall(method, r)
 
 	s.mu.Lock()
 	before := len(s.messages)
@@ -94,10 +107,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		res = runCustom(custom, cloneCall(call))
 		s.mu.Lock()
 	}
-	call.Status = res.status
-	call.Error = res.errorText()
-	s.calls = append(s.calls, call)
-	s.notifyLocked()
+	s.recordLocked(&call, res)
 	var accepted []Message
 	hook := s.onMessage
 	if hook != nil && custom == nil {
@@ -132,11 +142,11 @@ func runCustom(fn func(Call) any, c Call) apiResult {
 // built-in method. It returns a custom handler instead when one is installed
 // (to be run without s.mu). s.mu must be held.
 func (s *Server) apiLocked(method string, c Call, parseErr string) (apiResult, func(Call) any) {
-	if f := s.takeFaultLocked(method); f != nil {
+	if f := s.takeFaultLocked(method, c.Params); f != nil {
 		return f.result(), nil
 	}
-	custom := s.handlers[method]
-	if custom == nil && !builtinMethod(method) {
+	custom, run := s.handlers[method], builtin(method)
+	if custom == nil && run == nil {
 		res := errResult("unknown_method")
 		res.body.(map[string]any)["req_method"] = method
 		return res, nil
@@ -150,81 +160,91 @@ func (s *Server) apiLocked(method string, c Call, parseErr string) (apiResult, f
 	if custom != nil {
 		return apiResult{}, custom
 	}
-	return s.builtinLocked(method, c.Params), nil
+	return run(s, c.Params), nil
 }
 
-// builtinLocked runs a built-in method. s.mu must be held.
-func (s *Server) builtinLocked(method string, p url.Values) apiResult {
+// builtin returns the built-in implementation of method, or nil. Each
+// runs with s.mu held.
+func builtin(method string) func(*Server, url.Values) apiResult {
 	switch method {
 	case "auth.test":
-		return okResult(map[string]any{
-			"url":     "https://" + TeamDomain + ".slack.com/",
-			"team":    TeamDomain,
-			"user":    BotUserName,
-			"team_id": TeamID,
-			"user_id": BotUserID,
-			"bot_id":  BotID,
-		})
+		return (*Server).authTestLocked
 	case "apps.connections.open":
-		ticket := randomID(16)
-		s.tickets[ticket] = true
-		wsURL := "ws://" + strings.TrimPrefix(s.hs.URL, "http://") + "/link/?ticket=" + ticket + "&app_id=" + AppID
-		return okResult(map[string]any{"url": wsURL})
+		return (*Server).connectionsOpenLocked
 	case "chat.postMessage":
-		return s.postLocked(p, false)
+		return func(s *Server, p url.Values) apiResult { return s.postLocked(p, false) }
 	case "chat.postEphemeral":
-		return s.postLocked(p, true)
+		return func(s *Server, p url.Values) apiResult { return s.postLocked(p, true) }
 	case "chat.update":
-		return s.updateLocked(p)
+		return (*Server).updateLocked
 	case "chat.delete":
-		return s.deleteLocked(p)
-	case "conversations.info":
-		ch := s.lookupChannelLocked(p.Get("channel"))
-		if ch == nil {
-			return errResult("channel_not_found")
-		}
-		return okResult(map[string]any{"channel": channelJSON(ch)})
+		return (*Server).deleteLocked
 	case "chat.scheduleMessage":
-		return s.scheduleLocked(p)
+		return (*Server).scheduleLocked
 	case "chat.deleteScheduledMessage":
-		ch := s.lookupChannelLocked(p.Get("channel"))
-		switch {
-		case ch == nil:
-			return errResult("channel_not_found")
-		case !s.scheduled[p.Get("scheduled_message_id")]:
-			return errResult("invalid_scheduled_message_id")
-		}
-		delete(s.scheduled, p.Get("scheduled_message_id"))
-		return okResult(map[string]any{})
-	case "conversations.history":
-		return s.historyLocked(p)
-	case "conversations.replies":
-		return s.repliesLocked(p)
+		return (*Server).deleteScheduledLocked
+	case "conversations.info":
+		return (*Server).conversationInfoLocked
 	case "conversations.join":
-		ch := s.lookupChannelLocked(p.Get("channel"))
-		if ch == nil {
-			return errResult("channel_not_found")
-		}
-		fields := map[string]any{}
-		if ch.member {
-			fields["warning"] = "already_in_channel"
-		}
-		ch.member = true
-		fields["channel"] = channelJSON(ch)
-		return okResult(fields)
+		return (*Server).joinLocked
+	case "conversations.history":
+		return (*Server).historyLocked
+	case "conversations.replies":
+		return (*Server).repliesLocked
+	case "users.info":
+		return (*Server).userInfoLocked
+	case "views.open":
+		return (*Server).openViewLocked
+	case "views.update":
+		return (*Server).updateViewLocked
+	case "views.publish":
+		return (*Server).publishViewLocked
+	case "files.getUploadURLExternal":
+		return (*Server).uploadURLLocked
+	case "files.completeUploadExternal":
+		return (*Server).completeUploadLocked
 	}
-	return errResult("unknown_method")
+	return nil
 }
 
-func builtinMethod(method string) bool {
-	switch method {
-	case "auth.test", "apps.connections.open", "chat.postMessage", "chat.postEphemeral",
-		"chat.update", "chat.delete", "conversations.info", "conversations.join",
-		"chat.scheduleMessage", "chat.deleteScheduledMessage",
-		"conversations.history", "conversations.replies":
-		return true
+func (s *Server) authTestLocked(url.Values) apiResult {
+	return okResult(map[string]any{
+		"url":     "https://" + TeamDomain + ".slack.com/",
+		"team":    TeamDomain,
+		"user":    BotUserName,
+		"team_id": TeamID,
+		"user_id": BotUserID,
+		"bot_id":  BotID,
+	})
+}
+
+func (s *Server) connectionsOpenLocked(url.Values) apiResult {
+	ticket := randomID(16)
+	s.tickets[ticket] = true
+	wsURL := "ws://" + strings.TrimPrefix(s.hs.URL, "http://") + "/link/?ticket=" + ticket + "&app_id=" + AppID
+	return okResult(map[string]any{"url": wsURL})
+}
+
+func (s *Server) conversationInfoLocked(p url.Values) apiResult {
+	ch := s.lookupChannelLocked(p.Get("channel"))
+	if ch == nil {
+		return errResult("channel_not_found")
 	}
-	return false
+	return okResult(map[string]any{"channel": channelJSON(ch)})
+}
+
+func (s *Server) joinLocked(p url.Values) apiResult {
+	ch := s.lookupChannelLocked(p.Get("channel"))
+	if ch == nil {
+		return errResult("channel_not_found")
+	}
+	fields := map[string]any{}
+	if ch.member {
+		fields["warning"] = "already_in_channel"
+	}
+	ch.member = true
+	fields["channel"] = channelJSON(ch)
+	return okResult(fields)
 }
 
 // authError checks the token like Slack: apps.connections.open wants the
@@ -318,188 +338,4 @@ func channelJSON(ch *channelState) map[string]any {
 		"is_member":       ch.member,
 		"created":         1700000000,
 	}
-}
-
-// nextTSLocked returns a new message timestamp: the current time in
-// Slack's "seconds.microseconds" form, as Slack assigns them, made strictly
-// increasing so that timestamps identify messages. Being real times, they
-// can be compared with the oldest and latest of conversations.history.
-func (s *Server) nextTSLocked() string {
-	now := time.Now().UnixMicro()
-	if now <= s.lastTS {
-		now = s.lastTS + 1
-	}
-	s.lastTS = now
-	return formatTS(now)
-}
-
-func withoutToken(p url.Values) url.Values {
-	out := cloneValues(p)
-	delete(out, "token")
-	return out
-}
-
-func messageJSON(m Message) map[string]any {
-	out := map[string]any{
-		"type":   "message",
-		"text":   m.Text,
-		"user":   m.User,
-		"bot_id": BotID,
-		"app_id": AppID,
-		"team":   TeamID,
-		"ts":     m.TS,
-	}
-	if m.ThreadTS != "" {
-		out["thread_ts"] = m.ThreadTS
-	}
-	if m.Blocks != nil {
-		out["blocks"] = m.Blocks
-	}
-	if m.Metadata != nil {
-		out["metadata"] = m.Metadata
-	}
-	return out
-}
-
-// postLocked implements chat.postMessage and chat.postEphemeral.
-func (s *Server) postLocked(p url.Values, ephemeral bool) apiResult {
-	ch := s.lookupChannelLocked(p.Get("channel"))
-	switch {
-	case ch == nil:
-		return errResult("channel_not_found")
-	case !ch.member:
-		return errResult("not_in_channel")
-	}
-	user := BotUserID
-	if ephemeral {
-		if user = p.Get("user"); user == "" {
-			return errResult("user_not_in_channel")
-		}
-	}
-	text := p.Get("text")
-	blocks, code := validateMessage(text, p.Get("blocks"))
-	if code != "" {
-		return errResult(code)
-	}
-	if text == "" && blocks == nil && p.Get("attachments") == "" {
-		return errResult("no_text")
-	}
-	metadata, code := parseMetadata(p.Get("metadata"))
-	if code != "" {
-		return errResult(code)
-	}
-	m := Message{
-		Channel:   ch.id,
-		User:      user,
-		Text:      text,
-		ThreadTS:  p.Get("thread_ts"),
-		TS:        s.nextTSLocked(),
-		Blocks:    blocks,
-		Ephemeral: ephemeral,
-		Metadata:  metadata,
-		Broadcast: p.Get("thread_ts") != "" && truthy(p.Get("reply_broadcast")),
-		Raw:       withoutToken(p),
-	}
-	if ephemeral {
-		m.Metadata = nil
-	}
-	s.messages = append(s.messages, m)
-	if ephemeral {
-		return okResult(map[string]any{"message_ts": m.TS})
-	}
-	return okResult(map[string]any{"channel": m.Channel, "ts": m.TS, "message": messageJSON(m)})
-}
-
-// scheduleLocked accepts a message to post later, checking the channel
-// like chat.postMessage does; the message is never posted (tests do not run
-// that long), only remembered until deleted.
-func (s *Server) scheduleLocked(p url.Values) apiResult {
-	ch := s.lookupChannelLocked(p.Get("channel"))
-	switch {
-	case ch == nil:
-		return errResult("channel_not_found")
-	case !ch.member:
-		return errResult("not_in_channel")
-	}
-	postAt, err := strconv.ParseInt(p.Get("post_at"), 10, 64)
-	if err != nil || postAt <= time.Now().Unix() {
-		return errResult("time_in_past")
-	}
-	if _, code := validateMessage(p.Get("text"), p.Get("blocks")); code != "" {
-		return errResult(code)
-	}
-	id := "Q" + randomID(10)
-	s.scheduled[id] = true
-	return okResult(map[string]any{"channel": ch.id, "scheduled_message_id": id, "post_at": postAt})
-}
-
-// ScheduledMessages counts messages scheduled and not deleted.
-func (s *Server) ScheduledMessages() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.scheduled)
-}
-
-// findMessageLocked returns the index of the live, non-ephemeral message
-// with ts in channel, or -1.
-func (s *Server) findMessageLocked(channel, ts string) int {
-	for i, m := range s.messages {
-		if m.Channel == channel && m.TS == ts && !m.Ephemeral && !m.Deleted {
-			return i
-		}
-	}
-	return -1
-}
-
-// updateLocked implements chat.update: text and blocks are replaced when
-// present, kept otherwise (an empty blocks array removes them).
-func (s *Server) updateLocked(p url.Values) apiResult {
-	ch := s.lookupChannelLocked(p.Get("channel"))
-	if ch == nil {
-		return errResult("channel_not_found")
-	}
-	i := s.findMessageLocked(ch.id, p.Get("ts"))
-	if i < 0 {
-		return errResult("message_not_found")
-	}
-	m := s.messages[i]
-	if p.Has("text") {
-		m.Text = p.Get("text")
-	}
-	if p.Has("blocks") {
-		blocks, code := validateMessage(m.Text, p.Get("blocks"))
-		if code != "" {
-			return errResult(code)
-		}
-		m.Blocks = blocks
-	} else if _, code := validateMessage(m.Text, ""); code != "" {
-		return errResult(code)
-	}
-	if m.Text == "" && m.Blocks == nil && p.Get("attachments") == "" {
-		return errResult("no_text")
-	}
-	if p.Has("metadata") {
-		metadata, code := parseMetadata(p.Get("metadata"))
-		if code != "" {
-			return errResult(code)
-		}
-		m.Metadata = metadata
-	}
-	m.Edits++
-	s.messages[i] = m
-	return okResult(map[string]any{"channel": m.Channel, "ts": m.TS, "text": m.Text, "message": messageJSON(m)})
-}
-
-// deleteLocked implements chat.delete.
-func (s *Server) deleteLocked(p url.Values) apiResult {
-	ch := s.lookupChannelLocked(p.Get("channel"))
-	if ch == nil {
-		return errResult("channel_not_found")
-	}
-	i := s.findMessageLocked(ch.id, p.Get("ts"))
-	if i < 0 {
-		return errResult("message_not_found")
-	}
-	s.messages[i].Deleted = true
-	return okResult(map[string]any{"channel": ch.id, "ts": s.messages[i].TS})
 }

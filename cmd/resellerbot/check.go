@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/config"
 )
 
 // cmdCheck validates the configuration and each credential, one line a
@@ -23,7 +24,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, NeedOmnidim|NeedSlack|NeedStore, e)
+	cfg, err := loadConfig(*path, config.NeedOmnidim|config.NeedSlack|config.NeedStore, e)
 	if err != nil {
 		return err
 	}
@@ -35,13 +36,13 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	report := func(name string, detail string, err error) {
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.secrets())))
+			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.Secrets())))
 			return
 		}
 		fmt.Fprintf(e.stdout, "ok    %s: %s\n", name, detail)
 	}
 
-	client, err := cfg.omniClient()
+	client, err := omniClient(cfg)
 	if err != nil {
 		return usageError{err}
 	}
@@ -53,7 +54,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		report("omnidim", "", err)
 	}
 
-	api := bot.NewSlackClient(cfg.slackConfig(nil))
+	api := bot.NewSlackClient(slackConfig(cfg, nil))
 	auth, err := api.AuthTestContext(ctx)
 	if err == nil {
 		report("slack bot token", fmt.Sprintf("bot %s (%s) in workspace %s", auth.User, auth.UserID, auth.Team), nil)
@@ -83,8 +84,8 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 
 // storeOpens opens and closes the store, to check the path and that no
 // other process holds it.
-func storeOpens(cfg *Config) error {
-	s, err := cfg.openStore()
+func storeOpens(cfg *config.Config) error {
+	s, err := openStore(cfg)
 	if err != nil {
 		return err
 	}

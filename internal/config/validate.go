@@ -1,0 +1,154 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Need says which parts of the configuration a subcommand uses; Validate
+// insists on those parts being complete, so that `poll` runs without Slack
+// tokens. `poll` needs NeedOmnidim|NeedStore, `run` and `check` all three.
+type Need int
+
+// The parts of the configuration a subcommand may need.
+const (
+	NeedOmnidim Need = 1 << iota
+	NeedSlack
+	NeedStore
+)
+
+var (
+	channelID     = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
+	userID        = regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`)
+	anyChannelID  = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
+	tokenPrefixes = []string{"xapp-", "xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxs-", "xoxr-"}
+)
+
+// Validate returns every problem in c, one per entry, each naming its key.
+// The omnidim, slack and store sections are checked only when need asks
+// for them; poll, alerts and http are always checked. It never quotes a
+// secret.
+func (c *Config) Validate(need Need) []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	secret := func(i int, prefix string) {
+		s := secretKeys[i]
+		v := string(*s.get(c))
+		switch {
+		case v == "":
+			bad(s.key, "empty (set it or %s)", s.env)
+		case !strings.HasPrefix(v, prefix):
+			msg := fmt.Sprintf("must start with %q", prefix)
+			for _, p := range tokenPrefixes {
+				if strings.HasPrefix(v, p) {
+					msg += fmt.Sprintf(" (this one starts with %q)", p)
+				}
+			}
+			bad(s.key, "%s", msg)
+		case strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			bad(s.key, "holds spaces or control characters")
+		}
+	}
+	httpURL := func(key, v string) {
+		u, err := url.Parse(v)
+		switch {
+		case v == "":
+			bad(key, "empty")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			bad(key, "not an http(s) URL")
+		}
+	}
+	duration := func(key string, d Duration) bool {
+		if d < 0 {
+			bad(key, "must not be negative")
+			return false
+		}
+		return true
+	}
+	share := func(key string, f float64) {
+		if !(f >= 0 && f <= 1) {
+			bad(key, "must be between 0 and 1")
+		}
+	}
+
+	if need&NeedOmnidim != 0 {
+		o := &c.Omnidim
+		httpURL("omnidim.base_url", o.BaseURL)
+		secret(0, "")
+		switch {
+		case o.Timeout <= 0:
+			bad("omnidim.timeout", "must be positive")
+		case time.Duration(o.Timeout) > 10*time.Minute:
+			bad("omnidim.timeout", "must be at most 10m")
+		}
+		if o.MaxBody < 1<<20 {
+			bad("omnidim.max_body", "must be at least 1MiB")
+		}
+	}
+	if need&NeedSlack != 0 {
+		s := &c.Slack
+		secret(1, "xapp-")
+		secret(2, "xoxb-")
+		httpURL("slack.api_url", s.APIURL)
+		switch ch := s.AlertChannel; {
+		case ch == "":
+			bad("slack.alert_channel", "empty")
+		case strings.HasPrefix(ch, "#"):
+			bad("slack.alert_channel", "use the channel ID (C…), not its name")
+		case !channelID.MatchString(ch):
+			bad("slack.alert_channel", "%s is not a channel ID (C… or G…)", quote(ch))
+		}
+		for i, id := range s.AllowedUserIDs {
+			key := fmt.Sprintf("slack.allowed_user_ids[%d]", i)
+			switch {
+			case strings.HasPrefix(id, "@"):
+				bad(key, "use the member ID (U…), not a name")
+			case !userID.MatchString(id):
+				bad(key, "%s is not a user ID (U… or W…)", quote(id))
+			}
+		}
+		for i, id := range s.AllowedChannelIDs {
+			key := fmt.Sprintf("slack.allowed_channel_ids[%d]", i)
+			switch {
+			case strings.HasPrefix(id, "#"):
+				bad(key, "use the channel ID (C…), not its name")
+			case !anyChannelID.MatchString(id):
+				bad(key, "%s is not a channel ID (C…, G… or D…)", quote(id))
+			}
+		}
+	}
+	if need&NeedStore != 0 {
+		if c.Store.Path == "" {
+			bad("store.path", "empty")
+		}
+		duration("store.history", c.Store.History)
+	}
+
+	if c.Poll.Interval < Duration(time.Second) {
+		bad("poll.interval", "must be at least 1s")
+	}
+	if c.Poll.FailuresBeforeNotice < 1 {
+		bad("poll.failures_before_notice", "must be at least 1")
+	}
+	lb := &c.Alerts.LowBalance
+	if !(lb.Below >= 0) || math.IsInf(lb.Below, 0) {
+		bad("alerts.low_balance.below", "must be a number, 0 or more")
+	}
+	duration("alerts.low_balance.runway_below", lb.RunwayBelow)
+	duration("alerts.low_balance.repeat_every", lb.RepeatEvery)
+	share("alerts.low_balance.recover_margin", lb.RecoverMargin)
+	share("alerts.mass_removal_share", c.Alerts.MassRemovalShare)
+	if l := c.HTTP.Listen; l != "" {
+		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
+			bad("http.listen", `want host:port like 127.0.0.1:9464, or "" to disable`)
+		}
+	}
+	return errs
+}

@@ -42,9 +42,14 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		fmt.Fprintf(e.stdout, "ok    %s: %s\n", name, detail)
 	}
 
-	client, err := omniClient(cfg)
-	if err != nil {
-		return usageError{err}
+	client, st, storeErr := openBackends(cfg)
+	if errors.As(storeErr, new(usageError)) {
+		return storeErr
+	}
+	if st != nil {
+		// Only whether it opens is checked: holding it through the network
+		// checks would lock out a bot starting meanwhile.
+		storeErr = st.Close()
 	}
 	snap, err := client.Organizations(ctx)
 	if err == nil {
@@ -70,26 +75,12 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 
 	report("slack alert channel", cfg.Slack.AlertChannel+": the bot may post there", checkChannel(ctx, api, cfg.Slack.AlertChannel))
 
-	if err := storeOpens(cfg); err != nil {
-		report("store", "", err)
-	} else {
-		report("store", cfg.Store.Path+" opens", nil)
-	}
+	report("store", cfg.Store.Path+" opens", storeErr)
 
 	if failed > 0 {
 		return fmt.Errorf("%s failed", plural(failed, "check"))
 	}
 	return nil
-}
-
-// storeOpens opens and closes the store, to check the path and that no
-// other process holds it.
-func storeOpens(cfg *config.Config) error {
-	s, err := openStore(cfg)
-	if err != nil {
-		return err
-	}
-	return s.Close()
 }
 
 // checkChannel proves the bot may post to the channel without posting: it

@@ -32,11 +32,7 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	if err != nil {
 		return err
 	}
-	client, err := omniClient(cfg)
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := openStore(cfg)
+	client, st, err := openBackends(cfg)
 	if err != nil {
 		return err
 	}

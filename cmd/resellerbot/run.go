@@ -56,11 +56,7 @@ type botRuntime struct {
 // runBot wires and runs the bot until ctx ends or a part fails for good,
 // then shuts down within shutdownGrace.
 func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *runHooks) error {
-	client, err := omniClient(cfg)
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := openStore(cfg)
+	client, st, err := openBackends(cfg)
 	if err != nil {
 		return err
 	}

@@ -60,25 +60,32 @@ func alertRules(c *config.Config) alerts.Rules {
 	}
 }
 
-// omniClient returns the API client the omnidim section describes.
-func omniClient(c *config.Config) (*omni.Client, error) {
-	return omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
+// openBackends makes the API client and opens the store that run, poll and
+// check share. A client that cannot be made is bad configuration (a usage
+// error, exit 2) and comes back alone. A store that does not open comes back
+// as the error together with the client, so that check can report it as one
+// failed check among the others; run and poll stop on any error. The caller
+// closes the store.
+func openBackends(c *config.Config) (*omni.Client, *store.Store, error) {
+	client, err := omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
 		omni.WithTimeout(c.Omnidim.Timeout.D()),
 		omni.WithMaxBody(int64(c.Omnidim.MaxBody)),
 		omni.WithUserAgent("resellerbot/"+orUnknown(version)))
-}
-
-// openStore opens the store the store section describes.
-func openStore(c *config.Config) (*store.Store, error) {
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
 	history := c.Store.History.D()
 	if history == 0 {
 		history = -1 // the configuration's 0 keeps none
 	}
 	st, err := store.Open(c.Store.Path, store.Options{History: history})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
+		return client, nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
 	}
-	return st, err
+	if err != nil {
+		return client, nil, err
+	}
+	return client, st, nil
 }
 
 // slackConfig returns the Slack side's configuration.

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/resellerbot/resellerbot/omni"
@@ -129,7 +128,7 @@ func Failed(st State, reason string, rules Rules, now time.Time) ([]Event, State
 		Since:  st.FailingSince,
 		Count:  st.Failures,
 		Detail: reason,
-		Rule:   "poll.failures_before_notice = " + strconv.Itoa(max(rules.FailuresBeforeNotice, 1)),
+		Cause:  cite(Threshold{Rule: RuleFailuresBeforeNotice, Number: float64(max(rules.FailuresBeforeNotice, 1))}),
 	}}, st
 }
 
@@ -222,17 +221,18 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 		ls, firing := e.state.Low[org.ID]
 		switch {
 		case !firing:
-			if rule := r.breach(org, 0); rule != ruleNone {
+			if rule := r.breach(org, 0); rule != "" {
 				e.setLow(org.ID, LowState{Since: e.now, LastSent: e.now})
-				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Rule: r.describe(rule), Since: e.now})
+				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(rule)), Since: e.now})
 			}
-		case r.breach(org, r.RecoverMargin) == ruleNone:
+		case r.breach(org, r.RecoverMargin) == "":
 			e.deleteLow(org.ID)
 			e.emit(Event{Kind: BalanceRecovered, Org: orgRef(org), Figures: figures(org), Since: ls.Since})
 		case r.RepeatEvery > 0 && e.now.Sub(ls.LastSent) >= r.RepeatEvery:
 			ls.LastSent = e.now
 			e.setLow(org.ID, ls)
-			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Rule: r.describe(r.breach(org, r.RecoverMargin)) + ", repeat_every = " + formatDuration(r.RepeatEvery),
+			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(r.breach(org, r.RecoverMargin)),
+				Threshold{Rule: RuleLowBalanceRepeatEvery, Duration: r.RepeatEvery}),
 				Reminder: true, Since: ls.Since})
 		}
 	}
@@ -240,55 +240,33 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 
 // Breached reports whether an org's balance or runway is under the rule's
 // thresholds now, without the recovery margin: the test /orgs low applies.
-func (r LowBalanceRule) Breached(org *omni.Org) bool { return r.breach(org, 0) != ruleNone }
+func (r LowBalanceRule) Breached(org *omni.Org) bool { return r.breach(org, 0) != "" }
 
 // breach says which threshold an org is under, with thresholds raised by
-// margin (a fraction): ruleNone, ruleBelow or ruleRunway. It does not
-// allocate: it runs for every org on every poll.
-func (r LowBalanceRule) breach(org *omni.Org, margin float64) lowRule {
+// margin (a fraction): RuleLowBalanceBelow, RuleLowBalanceRunwayBelow, or ""
+// for none. It does not allocate: it runs for every org on every poll.
+func (r LowBalanceRule) breach(org *omni.Org, margin float64) RuleID {
 	if r.Below > 0 && org.Balance < r.Below+r.Below*margin {
-		return ruleBelow
+		return RuleLowBalanceBelow
 	}
 	if r.RunwayBelow > 0 {
 		runway, limited := org.Runway()
 		if limited && float64(runway) < float64(r.RunwayBelow)+float64(r.RunwayBelow)*margin {
-			return ruleRunway
+			return RuleLowBalanceRunwayBelow
 		}
-	}
-	return ruleNone
-}
-
-type lowRule int
-
-const (
-	ruleNone lowRule = iota
-	ruleBelow
-	ruleRunway
-)
-
-// describe names the rule as the configuration key that fired.
-func (r LowBalanceRule) describe(rule lowRule) string {
-	switch rule {
-	case ruleBelow:
-		return "alerts.low_balance.below = " + strconv.FormatFloat(r.Below, 'f', -1, 64)
-	case ruleRunway:
-		return "alerts.low_balance.runway_below = " + formatDuration(r.RunwayBelow)
 	}
 	return ""
 }
 
-// formatDuration writes a duration as the configuration would: "4h", "90m",
-// "1h30m".
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+// threshold is the setting of one of the rule's thresholds.
+func (r LowBalanceRule) threshold(rule RuleID) Threshold {
+	if rule == RuleLowBalanceRunwayBelow {
+		return Threshold{Rule: rule, Duration: r.RunwayBelow}
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return Threshold{Rule: rule, Number: r.Below}
 }
+
+func cite(thresholds ...Threshold) *Cause { return &Cause{Thresholds: thresholds} }
 
 func orgRef(o *omni.Org) OrgRef { return OrgRef{ID: o.ID, Name: o.Name, Currency: o.Currency} }
 
@@ -508,6 +486,6 @@ func (e *evaluation) guardRemovals(removals []Event, prevOrgs, removedUsers, pre
 		Count: len(removals),
 		Detail: fmt.Sprintf("%d of %d orgs and %d of %d users disappeared in one poll",
 			removedOrgs, prevOrgs, removedUsers, prevUsers),
-		Rule: "alerts.mass_removal_share = " + strconv.FormatFloat(share, 'f', -1, 64),
+		Cause: cite(Threshold{Rule: RuleMassRemovalShare, Number: share}),
 	})
 }

@@ -57,10 +57,13 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	for i := range res.Events {
 		ev := &res.Events[i]
 		if *asJSON {
+			// "rule" stays the text it always was, the key as the file
+			// spells it, over the event's own rule identifiers.
 			if err := enc.Encode(struct {
 				*alerts.Event
+				Rule string `json:"rule,omitempty"`
 				Text string `json:"text"`
-			}{ev, bot.EventText(ev, now)}); err != nil {
+			}{ev, config.RuleText(ev), bot.EventText(ev, now)}); err != nil {
 				return err
 			}
 			continue

@@ -158,6 +158,17 @@ func TestPollCommandErrors(t *testing.T) {
 	})
 }
 
+func TestPollRefusesDurationsThatOverflow(t *testing.T) {
+	api := omnitest.NewServer(nil)
+	defer api.Close()
+	// 3 × this interval, /readyz's window, is beyond time.Duration.
+	path, getenv := pollConfig(t, api, "poll:\n  interval: 2562047h\n")
+	code, out, errOut := cli(t, getenv, "", "poll", "--config", path)
+	if want := "resellerbot: " + path + ": poll.interval: must be at most 24h\n"; code != exitUsage || errOut != want || out != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, exitUsage, want)
+	}
+}
+
 func TestPollJSONCitesTheRuleAsTheFileSpellsIt(t *testing.T) {
 	api := omnitest.NewServer(nil)
 	defer api.Close()

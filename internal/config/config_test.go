@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -466,6 +467,18 @@ func TestConfigValidate(t *testing.T) {
 		{"an empty listen disables the listener", cfgNeedAll, func(c *Config) { c.HTTP.Listen = "" }, ""},
 		{"zero history keeps no snapshots", cfgNeedAll, func(c *Config) { c.Store.History = 0 }, ""},
 		{"zero thresholds turn the alerts off", cfgNeedAll, func(c *Config) { c.Alerts.LowBalance = LowBalance{} }, ""},
+		{"a poll a day is accepted", cfgNeedAll, func(c *Config) { c.Poll.Interval = Duration(24 * time.Hour) }, ""},
+		{"an interval over a day is refused", cfgNeedAll, func(c *Config) { c.Poll.Interval = Duration(25 * time.Hour) },
+			"poll.interval: must be at most 24h"},
+		{"an interval that would overflow 3 × poll.interval is refused", cfgNeedAll,
+			func(c *Config) { c.Poll.Interval = Duration(math.MaxInt64) }, "poll.interval: must be at most 24h"},
+		{"ten years of history are accepted", cfgNeedAll, func(c *Config) { c.Store.History = Duration(87600 * time.Hour) }, ""},
+		{"history beyond ten years is refused", cfgNeedAll, func(c *Config) { c.Store.History = Duration(math.MaxInt64) },
+			"store.history: must be at most 87600h"},
+		{"a runway threshold beyond a year is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.RunwayBelow = Duration(8761 * time.Hour) }, "alerts.low_balance.runway_below: must be at most 8760h"},
+		{"reminders less often than yearly are refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.RepeatEvery = Duration(math.MaxInt64) }, "alerts.low_balance.repeat_every: must be at most 8760h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

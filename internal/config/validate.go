@@ -22,6 +22,15 @@ const (
 	NeedStore
 )
 
+// The longest durations the file may set: far beyond any sensible value,
+// and far enough from time.Duration's 292 years that a few multiples or
+// sums of them still fit.
+const (
+	maxInterval      = Duration(24 * time.Hour)    // poll.interval
+	maxHistory       = Duration(87600 * time.Hour) // store.history: ten years
+	maxAlertDuration = Duration(8760 * time.Hour)  // alert thresholds: a year
+)
+
 var (
 	channelID     = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
 	userID        = regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`)
@@ -65,12 +74,17 @@ func (c *Config) Validate(need Need) []error {
 			bad(key, "not an http(s) URL")
 		}
 	}
-	duration := func(key string, d Duration) bool {
-		if d < 0 {
+	// Durations have upper bounds so that arithmetic on them, such as
+	// /readyz's 3 × poll.interval, cannot overflow time.Duration.
+	duration := func(key string, d, lo, hi Duration) {
+		switch {
+		case d < 0 && lo == 0:
 			bad(key, "must not be negative")
-			return false
+		case d < lo:
+			bad(key, "must be at least %s", lo)
+		case d > hi:
+			bad(key, "must be at most %s", hi)
 		}
-		return true
 	}
 	share := func(key string, f float64) {
 		if !(f >= 0 && f <= 1) {
@@ -128,12 +142,10 @@ func (c *Config) Validate(need Need) []error {
 		if c.Store.Path == "" {
 			bad("store.path", "empty")
 		}
-		duration("store.history", c.Store.History)
+		duration("store.history", c.Store.History, 0, maxHistory)
 	}
 
-	if c.Poll.Interval < Duration(time.Second) {
-		bad("poll.interval", "must be at least 1s")
-	}
+	duration("poll.interval", c.Poll.Interval, Duration(time.Second), maxInterval)
 	if c.Poll.FailuresBeforeNotice < 1 {
 		bad("poll.failures_before_notice", "must be at least 1")
 	}
@@ -141,8 +153,8 @@ func (c *Config) Validate(need Need) []error {
 	if !(lb.Below >= 0) || math.IsInf(lb.Below, 0) {
 		bad("alerts.low_balance.below", "must be a number, 0 or more")
 	}
-	duration("alerts.low_balance.runway_below", lb.RunwayBelow)
-	duration("alerts.low_balance.repeat_every", lb.RepeatEvery)
+	duration("alerts.low_balance.runway_below", lb.RunwayBelow, 0, maxAlertDuration)
+	duration("alerts.low_balance.repeat_every", lb.RepeatEvery, 0, maxAlertDuration)
 	share("alerts.low_balance.recover_margin", lb.RecoverMargin)
 	share("alerts.mass_removal_share", c.Alerts.MassRemovalShare)
 	if l := c.HTTP.Listen; l != "" {

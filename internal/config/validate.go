@@ -31,10 +31,20 @@ const (
 	maxAlertDuration = Duration(8760 * time.Hour)  // alert thresholds: a year
 )
 
+// slackID is a kind of Slack ID a key holds, and what people paste instead
+// of one: a name, marked with sigil.
+type slackID struct {
+	re           *regexp.Regexp
+	sigil, named string // named is the advice when the value starts with sigil
+	what         string
+}
+
 var (
-	channelID     = regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`)
-	userID        = regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`)
-	anyChannelID  = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
+	// postChannel is a channel the bot posts to: public or private.
+	postChannel = slackID{regexp.MustCompile(`^[CG][A-Z0-9]{6,}$`), "#", "use the channel ID (C…), not its name", "a channel ID (C… or G…)"}
+	// anyChannel is a channel the bot answers in, direct messages included.
+	anyChannel    = slackID{regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`), "#", "use the channel ID (C…), not its name", "a channel ID (C…, G… or D…)"}
+	member        = slackID{regexp.MustCompile(`^[UW][A-Z0-9]{6,}$`), "@", "use the member ID (U…), not a name", "a user ID (U… or W…)"}
 	tokenPrefixes = []string{"xapp-", "xoxb-", "xoxp-", "xoxa-", "xoxe-", "xoxs-", "xoxr-"}
 )
 
@@ -86,6 +96,14 @@ func (c *Config) Validate(need Need) []error {
 			bad(key, "must be at most %s", hi)
 		}
 	}
+	id := func(key, v string, kind slackID) {
+		switch {
+		case strings.HasPrefix(v, kind.sigil):
+			bad(key, "%s", kind.named)
+		case !kind.re.MatchString(v):
+			bad(key, "%s is not %s", quote(v), kind.what)
+		}
+	}
 	share := func(key string, f float64) {
 		if !(f >= 0 && f <= 1) {
 			bad(key, "must be between 0 and 1")
@@ -111,31 +129,16 @@ func (c *Config) Validate(need Need) []error {
 		secret(1, "xapp-")
 		secret(2, "xoxb-")
 		httpURL("slack.api_url", s.APIURL)
-		switch ch := s.AlertChannel; {
-		case ch == "":
+		if s.AlertChannel == "" {
 			bad("slack.alert_channel", "empty")
-		case strings.HasPrefix(ch, "#"):
-			bad("slack.alert_channel", "use the channel ID (C…), not its name")
-		case !channelID.MatchString(ch):
-			bad("slack.alert_channel", "%s is not a channel ID (C… or G…)", quote(ch))
+		} else {
+			id("slack.alert_channel", s.AlertChannel, postChannel)
 		}
-		for i, id := range s.AllowedUserIDs {
-			key := fmt.Sprintf("slack.allowed_user_ids[%d]", i)
-			switch {
-			case strings.HasPrefix(id, "@"):
-				bad(key, "use the member ID (U…), not a name")
-			case !userID.MatchString(id):
-				bad(key, "%s is not a user ID (U… or W…)", quote(id))
-			}
+		for i, v := range s.AllowedUserIDs {
+			id(fmt.Sprintf("slack.allowed_user_ids[%d]", i), v, member)
 		}
-		for i, id := range s.AllowedChannelIDs {
-			key := fmt.Sprintf("slack.allowed_channel_ids[%d]", i)
-			switch {
-			case strings.HasPrefix(id, "#"):
-				bad(key, "use the channel ID (C…), not its name")
-			case !anyChannelID.MatchString(id):
-				bad(key, "%s is not a channel ID (C…, G… or D…)", quote(id))
-			}
+		for i, v := range s.AllowedChannelIDs {
+			id(fmt.Sprintf("slack.allowed_channel_ids[%d]", i), v, anyChannel)
 		}
 	}
 	if need&NeedStore != 0 {

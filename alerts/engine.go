@@ -221,11 +221,11 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 		ls, firing := e.state.Low[org.ID]
 		switch {
 		case !firing:
-			if rule := r.breach(org, 0); rule != "" {
+			if rule := r.breach(org, 0); rule != ruleNone {
 				e.setLow(org.ID, LowState{Since: e.now, LastSent: e.now})
 				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(rule)), Since: e.now})
 			}
-		case r.breach(org, r.RecoverMargin) == "":
+		case r.breach(org, r.RecoverMargin) == ruleNone:
 			e.deleteLow(org.ID)
 			e.emit(Event{Kind: BalanceRecovered, Org: orgRef(org), Figures: figures(org), Since: ls.Since})
 		case r.RepeatEvery > 0 && e.now.Sub(ls.LastSent) >= r.RepeatEvery:
@@ -240,30 +240,38 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 
 // Breached reports whether an org's balance or runway is under the rule's
 // thresholds now, without the recovery margin: the test /orgs low applies.
-func (r LowBalanceRule) Breached(org *omni.Org) bool { return r.breach(org, 0) != "" }
+func (r LowBalanceRule) Breached(org *omni.Org) bool { return r.breach(org, 0) != ruleNone }
 
 // breach says which threshold an org is under, with thresholds raised by
-// margin (a fraction): RuleLowBalanceBelow, RuleLowBalanceRunwayBelow, or ""
-// for none. It does not allocate: it runs for every org on every poll.
-func (r LowBalanceRule) breach(org *omni.Org, margin float64) RuleID {
+// margin (a fraction): ruleNone, ruleBelow or ruleRunway. It does not
+// allocate: it runs for every org on every poll.
+func (r LowBalanceRule) breach(org *omni.Org, margin float64) lowRule {
 	if r.Below > 0 && org.Balance < r.Below+r.Below*margin {
-		return RuleLowBalanceBelow
+		return ruleBelow
 	}
 	if r.RunwayBelow > 0 {
 		runway, limited := org.Runway()
 		if limited && float64(runway) < float64(r.RunwayBelow)+float64(r.RunwayBelow)*margin {
-			return RuleLowBalanceRunwayBelow
+			return ruleRunway
 		}
 	}
-	return ""
+	return ruleNone
 }
 
-// threshold is the setting of one of the rule's thresholds.
-func (r LowBalanceRule) threshold(rule RuleID) Threshold {
-	if rule == RuleLowBalanceRunwayBelow {
-		return Threshold{Rule: rule, Duration: r.RunwayBelow}
+type lowRule int
+
+const (
+	ruleNone lowRule = iota
+	ruleBelow
+	ruleRunway
+)
+
+// threshold is the setting of the threshold an org is under.
+func (r LowBalanceRule) threshold(rule lowRule) Threshold {
+	if rule == ruleRunway {
+		return Threshold{Rule: RuleLowBalanceRunwayBelow, Duration: r.RunwayBelow}
 	}
-	return Threshold{Rule: rule, Number: r.Below}
+	return Threshold{Rule: RuleLowBalanceBelow, Number: r.Below}
 }
 
 func cite(thresholds ...Threshold) *Cause { return &Cause{Thresholds: thresholds} }

@@ -49,18 +49,15 @@ func (b *ByteSize) UnmarshalText(t []byte) error {
 }
 
 // UnmarshalYAML is UnmarshalText for a scalar node.
-func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("want a size like 256MiB, 64MB or 1048576, got %s", describe(n))
-	}
-	return b.UnmarshalText([]byte(n.Value))
-}
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error { return unmarshalScalar(n, wantByteSize, b) }
+
+const wantByteSize = "a size like 256MiB, 64MB or 1048576"
 
 var byteSizeRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?) ?([A-Za-z]*)$`)
 
 func parseByteSize(s string) (ByteSize, error) {
 	s = strings.TrimSpace(s)
-	bad := fmt.Errorf("want a size like 256MiB, 64MB or 1048576, got %s", quote(s))
+	bad := fmt.Errorf("want %s, got %s", wantByteSize, quote(s))
 	m := byteSizeRE.FindStringSubmatch(s)
 	if m == nil {
 		return 0, bad

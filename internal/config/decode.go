@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -172,6 +173,15 @@ func decodeLeaf(n *yaml.Node, v reflect.Value) error {
 		return fmt.Errorf("cannot decode into %s", v.Type())
 	}
 	return nil
+}
+
+// unmarshalScalar is UnmarshalYAML for a type that reads itself from text;
+// want says what it takes, for the error about a mapping or a list.
+func unmarshalScalar(n *yaml.Node, want string, v encoding.TextUnmarshaler) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("want %s, got %s", want, describe(n))
+	}
+	return v.UnmarshalText([]byte(n.Value))
 }
 
 // describe describes a node for an error message. Scalars are quoted; only

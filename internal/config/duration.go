@@ -42,12 +42,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 }
 
 // UnmarshalYAML is UnmarshalText for a scalar node.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("want a duration like 20s, 5m or 720h, got %s", describe(n))
-	}
-	return d.UnmarshalText([]byte(n.Value))
-}
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error { return unmarshalScalar(n, wantDuration, d) }
+
+const wantDuration = "a duration like 20s, 5m or 720h"
 
 func parseDuration(s string) (Duration, error) {
 	s = strings.TrimSpace(s)
@@ -60,7 +57,7 @@ func parseDuration(s string) (Duration, error) {
 		if strings.HasSuffix(s, "d") {
 			hint = " (no d unit: 30 days is 720h)"
 		}
-		return 0, fmt.Errorf("want a duration like 20s, 5m or 720h, got %s%s", quote(s), hint)
+		return 0, fmt.Errorf("want %s, got %s%s", wantDuration, quote(s), hint)
 	}
 	return Duration(v), nil
 }

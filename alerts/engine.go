@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/resellerbot/resellerbot/omni"
@@ -129,7 +128,7 @@ func Failed(st State, reason string, rules Rules, now time.Time) ([]Event, State
 		Since:  st.FailingSince,
 		Count:  st.Failures,
 		Detail: reason,
-		Rule:   "poll.failures_before_notice = " + strconv.Itoa(max(rules.FailuresBeforeNotice, 1)),
+		Cause:  cite(Threshold{Rule: RuleFailuresBeforeNotice, Number: float64(max(rules.FailuresBeforeNotice, 1))}),
 	}}, st
 }
 
@@ -224,7 +223,7 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 		case !firing:
 			if rule := r.breach(org, 0); rule != ruleNone {
 				e.setLow(org.ID, LowState{Since: e.now, LastSent: e.now})
-				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Rule: r.describe(rule), Since: e.now})
+				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(rule)), Since: e.now})
 			}
 		case r.breach(org, r.RecoverMargin) == ruleNone:
 			e.deleteLow(org.ID)
@@ -232,7 +231,8 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 		case r.RepeatEvery > 0 && e.now.Sub(ls.LastSent) >= r.RepeatEvery:
 			ls.LastSent = e.now
 			e.setLow(org.ID, ls)
-			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Rule: r.describe(r.breach(org, r.RecoverMargin)) + ", repeat_every = " + formatDuration(r.RepeatEvery),
+			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(r.breach(org, r.RecoverMargin)),
+				Threshold{Rule: RuleLowBalanceRepeatEvery, Duration: r.RepeatEvery}),
 				Reminder: true, Since: ls.Since})
 		}
 	}
@@ -266,29 +266,15 @@ const (
 	ruleRunway
 )
 
-// describe names the rule as the configuration key that fired.
-func (r LowBalanceRule) describe(rule lowRule) string {
-	switch rule {
-	case ruleBelow:
-		return "alerts.low_balance.below = " + strconv.FormatFloat(r.Below, 'f', -1, 64)
-	case ruleRunway:
-		return "alerts.low_balance.runway_below = " + formatDuration(r.RunwayBelow)
+// threshold is the setting of the threshold an org is under.
+func (r LowBalanceRule) threshold(rule lowRule) Threshold {
+	if rule == ruleRunway {
+		return Threshold{Rule: RuleLowBalanceRunwayBelow, Duration: r.RunwayBelow}
 	}
-	return ""
+	return Threshold{Rule: RuleLowBalanceBelow, Number: r.Below}
 }
 
-// formatDuration writes a duration as the configuration would: "4h", "90m",
-// "1h30m".
-func formatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
-}
+func cite(thresholds ...Threshold) *Cause { return &Cause{Thresholds: thresholds} }
 
 func orgRef(o *omni.Org) OrgRef { return OrgRef{ID: o.ID, Name: o.Name, Currency: o.Currency} }
 
@@ -508,6 +494,6 @@ func (e *evaluation) guardRemovals(removals []Event, prevOrgs, removedUsers, pre
 		Count: len(removals),
 		Detail: fmt.Sprintf("%d of %d orgs and %d of %d users disappeared in one poll",
 			removedOrgs, prevOrgs, removedUsers, prevUsers),
-		Rule: "alerts.mass_removal_share = " + strconv.FormatFloat(share, 'f', -1, 64),
+		Cause: cite(Threshold{Rule: RuleMassRemovalShare, Number: share}),
 	})
 }

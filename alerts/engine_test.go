@@ -3,6 +3,7 @@ package alerts_test
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,7 +71,7 @@ func TestFirstPollIsABaseline(t *testing.T) {
 		t.Errorf("state.Low = %+v", st.Low)
 	}
 	ev := events[0]
-	if ev.Rule != "alerts.low_balance.below = 50" || ev.Figures.Balance != 13 || ev.Org.Name != "Beta Co" ||
+	if !slices.Equal(thresholds(ev), []alerts.Threshold{below50}) || ev.Figures.Balance != 13 || ev.Org.Name != "Beta Co" ||
 		ev.Figures.Runway != 65*time.Minute || !ev.At.Equal(t0) {
 		t.Errorf("event = %+v, figures %+v", ev, ev.Figures)
 	}
@@ -81,24 +82,24 @@ func TestLowBalanceFiresOn(t *testing.T) {
 	tests := []struct {
 		name string
 		org  omni.Org
-		rule string // "" when no alert is expected
+		rule alerts.Threshold // zero when no alert is expected
 	}{
-		{"a balance under the amount", org(1, "A", 49.99, 0.01), "alerts.low_balance.below = 50"},
-		{"a runway under the limit though the balance is high", org(1, "A", 200, 1), "alerts.low_balance.runway_below = 4h"},
-		{"a negative balance", org(1, "A", -3, 0.1), "alerts.low_balance.below = 50"},
-		{"a low balance with free calls", org(1, "A", 10, 0), "alerts.low_balance.below = 50"},
-		{"nothing when calls are free and the balance is fine", org(1, "A", 100, 0), ""},
-		{"nothing at exactly the amount with a long runway", org(1, "A", 50, 0.001), ""},
-		{"nothing for a healthy org", org(1, "A", 1000, 0.5), ""},
+		{"a balance under the amount", org(1, "A", 49.99, 0.01), below50},
+		{"a runway under the limit though the balance is high", org(1, "A", 200, 1), runway4h},
+		{"a negative balance", org(1, "A", -3, 0.1), below50},
+		{"a low balance with free calls", org(1, "A", 10, 0), below50},
+		{"nothing when calls are free and the balance is fine", org(1, "A", 100, 0), alerts.Threshold{}},
+		{"nothing at exactly the amount with a long runway", org(1, "A", 50, 0.001), alerts.Threshold{}},
+		{"nothing for a healthy org", org(1, "A", 1000, 0.5), alerts.Threshold{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events, _ := alerts.Evaluate(nil, snap(tt.org), alerts.State{}, rules, t0)
 			switch {
-			case tt.rule == "" && len(events) != 0:
+			case tt.rule == alerts.Threshold{} && len(events) != 0:
 				t.Errorf("unexpected events:\n%s", summary(events))
-			case tt.rule != "" && (len(events) != 1 || events[0].Rule != tt.rule):
-				t.Errorf("events:\n%s (rule %q), want one with rule %q", summary(events), ruleOf(events), tt.rule)
+			case tt.rule != alerts.Threshold{} && (len(events) != 1 || !slices.Equal(thresholds(events[0]), []alerts.Threshold{tt.rule})):
+				t.Errorf("events:\n%s (rules %+v), want one with rule %+v", summary(events), ruleOf(events), tt.rule)
 			}
 		})
 	}
@@ -111,11 +112,25 @@ func TestLowBalanceFiresOn(t *testing.T) {
 	})
 }
 
-func ruleOf(events []alerts.Event) string {
+// The thresholds of the default rules, as events cite them.
+var (
+	below50  = alerts.Threshold{Rule: alerts.RuleLowBalanceBelow, Number: 50}
+	runway4h = alerts.Threshold{Rule: alerts.RuleLowBalanceRunwayBelow, Duration: 4 * time.Hour}
+)
+
+func ruleOf(events []alerts.Event) []alerts.Threshold {
 	if len(events) == 0 {
-		return ""
+		return nil
 	}
-	return events[0].Rule
+	return thresholds(events[0])
+}
+
+// thresholds are the rules an event cites; nil when it cites none.
+func thresholds(e alerts.Event) []alerts.Threshold {
+	if e.Cause == nil {
+		return nil
+	}
+	return e.Cause.Thresholds
 }
 
 func TestLowBalanceReminders(t *testing.T) {

@@ -72,8 +72,10 @@ type Event struct {
 	Changes []Change `json:"changes,omitempty"`
 	// Users lists an added org's users.
 	Users []UserRef `json:"users,omitempty"`
-	// Rule is the configuration that fired, as "alerts.low_balance.below = 50".
-	Rule string `json:"rule,omitempty"`
+	// Cause is the configured rules that fired the event; nil for news that
+	// no setting decides (an org added, a new user). A pointer keeps Event
+	// small: a burst holds thousands of them.
+	Cause *Cause `json:"rule,omitempty"`
 	// Reminder is true for a repeated low-balance notice.
 	Reminder bool `json:"reminder,omitempty"`
 	// Since is when the condition began: low balance, or the outage.

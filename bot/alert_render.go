@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
@@ -337,8 +338,8 @@ func eventFields(e *alerts.Event) []field {
 
 func contextLine(e *alerts.Event) []span {
 	s := "Polled " + Stamp(e.At)
-	if e.Rule != "" {
-		s += " · rule " + e.Rule
+	if r := config.RuleText(e); r != "" {
+		s += " · rule " + r
 	}
 	return []span{txt(s)}
 }

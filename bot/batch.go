@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/store"
 )
 
@@ -198,7 +199,7 @@ func (b *Batch) digest(now time.Time) *doc {
 func distinctRules(events []alerts.Event) string {
 	var rules []string
 	for i := range events {
-		if r := events[i].Rule; r != "" && !slices.Contains(rules, r) {
+		if r := config.RuleText(&events[i]); r != "" && !slices.Contains(rules, r) {
 			rules = append(rules, r)
 		}
 	}

@@ -16,7 +16,7 @@ func burst(n int) []alerts.Event {
 		switch i % 3 {
 		case 0:
 			events = append(events, alerts.Event{Kind: alerts.LowBalance, At: now, Org: o, Figures: lowFigures(float64(i%50), 0.2),
-				Rule: "alerts.low_balance.below = 50", Since: now})
+				Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBelow, Number: 50}}}, Since: now})
 		case 1:
 			events = append(events, alerts.Event{Kind: alerts.NewUser, At: now, Org: o,
 				User:    &alerts.UserRef{ID: int64(i), Name: fmt.Sprintf("User %d", i), Email: fmt.Sprintf("user%d@customer.example", i)},

@@ -32,11 +32,11 @@ func alertEmail(i int) string { return fmt.Sprintf("user%03d@deliver.example", i
 func alertBody(t *testing.T, i int) []byte {
 	t.Helper()
 	out, err := bot.Plan([]alerts.Event{{
-		Kind: alerts.NewUser,
-		At:   deliverAt,
-		Org:  alerts.OrgRef{ID: 4001, Name: "Acme Inc", Currency: "$"},
-		User: &alerts.UserRef{ID: int64(1000 + i), Name: fmt.Sprintf("User %d", i), Email: alertEmail(i)},
-		Rule: "alerts.new_user = true",
+		Kind:  alerts.NewUser,
+		At:    deliverAt,
+		Org:   alerts.OrgRef{ID: 4001, Name: "Acme Inc", Currency: "$"},
+		User:  &alerts.UserRef{ID: int64(1000 + i), Name: fmt.Sprintf("User %d", i), Email: alertEmail(i)},
+		Cause: &alerts.Cause{Text: "alerts.new_user = true"},
 	}}, deliverAt)
 	if err != nil || len(out) != 1 {
 		t.Fatalf("planning alert %d: %d messages, %v", i, len(out), err)

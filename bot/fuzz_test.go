@@ -269,8 +269,8 @@ func (in fuzzInput) events() []alerts.Event {
 		{Field: alerts.FieldConcurrency, Old: in.phone, New: in.access},
 	}
 	ev := []alerts.Event{
-		{Kind: alerts.LowBalance, Org: org, Figures: figures, Rule: "alerts.low_balance.below = 50", Since: now},
-		{Kind: alerts.LowBalance, Org: org, Figures: free, Rule: in.other, Reminder: true, Since: now.Add(-26 * time.Hour)},
+		{Kind: alerts.LowBalance, Org: org, Figures: figures, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBelow, Number: 50}}}, Since: now},
+		{Kind: alerts.LowBalance, Org: org, Figures: free, Cause: &alerts.Cause{Text: in.other}, Reminder: true, Since: now.Add(-26 * time.Hour)},
 		{Kind: alerts.BalanceRecovered, Org: org, Figures: lowFigures(1500, 0.2), Since: now.Add(-time.Hour)},
 		{Kind: alerts.NewUser, Org: org, User: user, Figures: figures, Changes: changes},
 		{Kind: alerts.NewUser, Org: org, User: nameless, Changes: changes[:1]},
@@ -280,8 +280,8 @@ func (in fuzzInput) events() []alerts.Event {
 		{Kind: alerts.OrgRemoved, Org: alerts.OrgRef{ID: 4002, Name: in.userName, Currency: in.phone}, Figures: free},
 		{Kind: alerts.LimitsChanged, Org: org, Figures: figures, Changes: changes[3:]},
 		{Kind: alerts.ScopeChanged, Changes: changes[:1]},
-		{Kind: alerts.MassRemovalHeld, Count: 3, Detail: in.orgName, Rule: "alerts.mass_removal_share = 0.5"},
-		{Kind: alerts.APIOutage, Since: now.Add(-15 * time.Minute), Count: 3, Detail: in.other, Rule: "poll.failures_before_notice = 3"},
+		{Kind: alerts.MassRemovalHeld, Count: 3, Detail: in.orgName, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleMassRemovalShare, Number: 0.5}}}},
+		{Kind: alerts.APIOutage, Since: now.Add(-15 * time.Minute), Count: 3, Detail: in.other, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleFailuresBeforeNotice, Number: 3}}}},
 		{Kind: alerts.APIRecovered, Since: now.Add(-time.Hour), Count: 8},
 		{Kind: alerts.Kind(in.flagKey), Org: org, Detail: in.access},
 	}

@@ -128,14 +128,16 @@ func lowFigures(balance, cost float64) *alerts.Figures {
 }
 
 func sampleEvents() map[string]alerts.Event {
+	below50 := alerts.Threshold{Rule: alerts.RuleLowBalanceBelow, Number: 50}
 	user := &alerts.UserRef{ID: 1234, Name: "Demo User 2", Email: "demo2@example.com"}
 	return map[string]alerts.Event{
 		"low_balance": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(13, 0.2),
-			Rule: "alerts.low_balance.below = 50", Since: now},
+			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
 		"low_balance_reminder": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(9.5, 0.2),
-			Rule: "alerts.low_balance.below = 50, repeat_every = 24h", Reminder: true, Since: now.Add(-26 * time.Hour)},
+			Cause:    &alerts.Cause{Thresholds: []alerts.Threshold{below50, {Rule: alerts.RuleLowBalanceRepeatEvery, Duration: 24 * time.Hour}}},
+			Reminder: true, Since: now.Add(-26 * time.Hour)},
 		"low_balance_free_calls": {Kind: alerts.LowBalance, At: now, Org: org(4010, "Free Co"), Figures: lowFigures(12, 0),
-			Rule: "alerts.low_balance.below = 50", Since: now},
+			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
 		"balance_recovered": {Kind: alerts.BalanceRecovered, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(1500, 0.2),
 			Since: now.Add(-3 * time.Hour)},
 		"new_user": {Kind: alerts.NewUser, At: now, Org: org(4001, "Acme Inc"), User: &alerts.UserRef{ID: 1111, Name: "New Hire", Email: "new.hire@acme.example"},
@@ -152,12 +154,12 @@ func sampleEvents() map[string]alerts.Event {
 			{Field: alerts.FieldCostPerMin, Old: "0.09", New: "0.12"}, {Field: alerts.FieldConcurrency, Old: "1", New: "3"}}},
 		"scope_changed": {Kind: alerts.ScopeChanged, At: now, Changes: []alerts.Change{{Field: "is_omni_crm_access", Old: "off", New: "on"}}},
 		"mass_removal_held": {Kind: alerts.MassRemovalHeld, At: now, Count: 120, Detail: "120 of 130 orgs and 1100 of 1200 users disappeared in one poll",
-			Rule: "alerts.mass_removal_share = 0.5"},
+			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleMassRemovalShare, Number: 0.5}}}},
 		"api_outage": {Kind: alerts.APIOutage, At: now, Since: now.Add(-15 * time.Minute), Count: 3,
-			Detail: "omnidim: server error (HTTP 502): Bad Gateway", Rule: "poll.failures_before_notice = 3"},
+			Detail: "omnidim: server error (HTTP 502): Bad Gateway", Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleFailuresBeforeNotice, Number: 3}}}},
 		"api_recovered": {Kind: alerts.APIRecovered, At: now, Since: now.Add(-40 * time.Minute), Count: 8},
 		"hostile_org_name": {Kind: alerts.LowBalance, At: now, Org: org(4666, "<!channel> *urgent* & <@U123> <https://evil.example|click>"),
-			Figures: lowFigures(1, 0.5), Rule: "alerts.low_balance.below = 50", Since: now},
+			Figures: lowFigures(1, 0.5), Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/config"
 )
 
 // cmdCheck validates the configuration and each credential, one line a
@@ -23,7 +24,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, NeedOmnidim|NeedSlack|NeedStore, e)
+	cfg, err := loadConfig(*path, config.NeedOmnidim|config.NeedSlack|config.NeedStore, e)
 	if err != nil {
 		return err
 	}
@@ -35,15 +36,20 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	report := func(name string, detail string, err error) {
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.secrets())))
+			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.Secrets())))
 			return
 		}
 		fmt.Fprintf(e.stdout, "ok    %s: %s\n", name, detail)
 	}
 
-	client, err := cfg.omniClient()
-	if err != nil {
-		return usageError{err}
+	client, st, storeErr := openBackends(cfg)
+	if errors.As(storeErr, new(usageError)) {
+		return storeErr
+	}
+	if st != nil {
+		// Only whether it opens is checked: holding it through the network
+		// checks would lock out a bot starting meanwhile.
+		storeErr = st.Close()
 	}
 	snap, err := client.Organizations(ctx)
 	if err == nil {
@@ -53,7 +59,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 		report("omnidim", "", err)
 	}
 
-	api := bot.NewSlackClient(cfg.slackConfig(nil))
+	api := bot.NewSlackClient(slackConfig(cfg, nil))
 	auth, err := api.AuthTestContext(ctx)
 	if err == nil {
 		report("slack bot token", fmt.Sprintf("bot %s (%s) in workspace %s", auth.User, auth.UserID, auth.Team), nil)
@@ -69,26 +75,12 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 
 	report("slack alert channel", cfg.Slack.AlertChannel+": the bot may post there", checkChannel(ctx, api, cfg.Slack.AlertChannel))
 
-	if err := storeOpens(cfg); err != nil {
-		report("store", "", err)
-	} else {
-		report("store", cfg.Store.Path+" opens", nil)
-	}
+	report("store", cfg.Store.Path+" opens", storeErr)
 
 	if failed > 0 {
 		return fmt.Errorf("%s failed", plural(failed, "check"))
 	}
 	return nil
-}
-
-// storeOpens opens and closes the store, to check the path and that no
-// other process holds it.
-func storeOpens(cfg *Config) error {
-	s, err := cfg.openStore()
-	if err != nil {
-		return err
-	}
-	return s.Close()
 }
 
 // checkChannel proves the bot may post to the channel without posting: it

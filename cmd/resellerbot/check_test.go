@@ -10,6 +10,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
+	"github.com/resellerbot/resellerbot/store"
 )
 
 // checkConfig writes a full config for `check` against the two fakes.
@@ -88,6 +89,32 @@ func TestCheckCommand(t *testing.T) {
 				t.Errorf("check posted %d messages", len(posted))
 			}
 		})
+	}
+}
+
+func TestCheckCommandReportsAHeldStoreAsOneFailedCheck(t *testing.T) {
+	api := omnitest.NewServer(nil)
+	defer api.Close()
+	sl := slacktest.NewServer()
+	defer sl.Close()
+	path, getenv := checkConfig(t, api, sl, slacktest.DefaultChannel)
+	st, err := store.Open(filepath.Join(filepath.Dir(path), "bot.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	code, out, errOut := cli(t, getenv, "", "check", "--config", path)
+	if code != exitFailure || !strings.Contains(errOut, "1 check failed") {
+		t.Errorf("exit %d, stderr %q; want %d and one failed check", code, errOut, exitFailure)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	for _, w := range []string{"ok    config:", "ok    omnidim:", "ok    slack bot token:", "ok    slack app token:", "ok    slack alert channel:"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "FAIL  store: ") || !strings.Contains(last, "only one resellerbot may use a store at a time") {
+		t.Errorf("the last line is %q, want the store's failure", last)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
@@ -39,11 +40,11 @@ const faultNewHireAlert = "New user in Acme Inc: New Hire (new@acme.example)"
 
 // faultNewHarness is newHarness with a small failures_before_notice and
 // the given omnidim.timeout.
-func faultNewHarness(t *testing.T, timeout time.Duration, configure ...func(*Config)) *harness {
+func faultNewHarness(t *testing.T, timeout time.Duration, configure ...func(*config.Config)) *harness {
 	t.Helper()
-	return newHarness(t, append([]func(*Config){func(c *Config) {
+	return newHarness(t, append([]func(*config.Config){func(c *config.Config) {
 		c.Poll.FailuresBeforeNotice = 2
-		c.Omnidim.Timeout = Duration(timeout)
+		c.Omnidim.Timeout = config.Duration(timeout)
 	}}, configure...)...)
 }
 
@@ -173,8 +174,8 @@ func apiFaults() []apiFault {
 // it lasts, and, once it clears, one recovery notice and the alert for what
 // changed meanwhile, with no removal alerts.
 func faultAPIRow(t *testing.T, row apiFault) {
-	h := faultNewHarness(t, cmpOr(row.timeout, faultTimeout), func(c *Config) {
-		c.Poll.Interval = Duration(cmpOr(row.interval, c.Poll.Interval.D()))
+	h := faultNewHarness(t, cmpOr(row.timeout, faultTimeout), func(c *config.Config) {
+		c.Poll.Interval = config.Duration(cmpOr(row.interval, c.Poll.Interval.D()))
 	})
 	h.start()
 	h.waitMessages(1) // the baseline: Beta Co's low balance
@@ -539,7 +540,7 @@ func faultHugeOrgName(t *testing.T) {
 // faultBodyOverMaxBody: a body bigger than omnidim.max_body is refused
 // with an error naming the limit; raising the limit lets it in.
 func faultBodyOverMaxBody(t *testing.T) {
-	h := faultNewHarness(t, 5*time.Second, func(c *Config) { c.Omnidim.MaxBody = 8 << 20 })
+	h := faultNewHarness(t, 5*time.Second, func(c *config.Config) { c.Omnidim.MaxBody = 8 << 20 })
 	h.start()
 	h.waitMessages(1)
 	// The same payload, padded past the limit with a field the decoder

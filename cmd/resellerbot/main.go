@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/resellerbot/resellerbot/internal/config"
 )
 
 const usageText = `resellerbot: Slack alerts and lookups for OmniDimension resellers.
@@ -101,7 +103,7 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitOK
 	}
 	var ue usageError
-	var ce *ConfigError
+	var ce *config.Error
 	switch {
 	case errors.As(err, &ce):
 		for _, p := range ce.Problems {

@@ -33,6 +33,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
@@ -220,9 +221,9 @@ func opsLoadDockerfile(t *testing.T) opsDockerBuild {
 
 // opsDockerConfig is deploy/config.docker.yaml, loaded as in the container
 // with every variable it needs set.
-func opsDockerConfig(t *testing.T, env map[string]string) *Config {
+func opsDockerConfig(t *testing.T, env map[string]string) *config.Config {
 	t.Helper()
-	cfg, err := LoadConfig(filepath.Join(opsRoot(t), "deploy", "config.docker.yaml"), func(k string) string { return env[k] })
+	cfg, err := config.Load(filepath.Join(opsRoot(t), "deploy", "config.docker.yaml"), func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("deploy/config.docker.yaml: %v", err)
 	}
@@ -406,7 +407,7 @@ func TestDockerfileParser(t *testing.T) {
 
 func TestDockerConfig(t *testing.T) {
 	cfg := opsDockerConfig(t, opsEnv)
-	if errs := cfg.Validate(NeedOmnidim | NeedSlack | NeedStore); len(errs) > 0 {
+	if errs := cfg.Validate(config.NeedOmnidim | config.NeedSlack | config.NeedStore); len(errs) > 0 {
 		t.Errorf("deploy/config.docker.yaml does not validate: %v", errs)
 	}
 	if cfg.Store.Path != "/var/lib/resellerbot/resellerbot.db" || cfg.HTTP.Listen != "0.0.0.0:9464" || cfg.Slack.AlertChannel != "C0123456789" {
@@ -415,12 +416,12 @@ func TestDockerConfig(t *testing.T) {
 	if cfg.Omnidim.APIKey.Reveal() != opsEnv["OMNIDIM_API_KEY"] || cfg.Slack.AppToken.Reveal() != opsEnv["SLACK_APP_TOKEN"] || cfg.Slack.BotToken.Reveal() != opsEnv["SLACK_BOT_TOKEN"] {
 		t.Error("the secrets are not taken from the environment")
 	}
-	if w := WarnInlineSecrets(filepath.Join(opsRoot(t), "deploy", "config.docker.yaml"), nil); len(w) > 0 {
+	if w := config.WarnInlineSecrets(filepath.Join(opsRoot(t), "deploy", "config.docker.yaml"), nil); len(w) > 0 {
 		t.Errorf("inline secrets: %v", w)
 	}
 	// Without SLACK_ALERT_CHANNEL the container refuses to start, naming it.
 	cfg = opsDockerConfig(t, map[string]string{"OMNIDIM_API_KEY": "k", "SLACK_APP_TOKEN": "xapp-1", "SLACK_BOT_TOKEN": "xoxb-1"})
-	if errs := cfg.Validate(NeedOmnidim | NeedSlack | NeedStore); len(errs) != 1 || !strings.Contains(errs[0].Error(), "slack.alert_channel") {
+	if errs := cfg.Validate(config.NeedOmnidim | config.NeedSlack | config.NeedStore); len(errs) != 1 || !strings.Contains(errs[0].Error(), "slack.alert_channel") {
 		t.Errorf("without SLACK_ALERT_CHANNEL: %v", errs)
 	}
 }
@@ -932,11 +933,11 @@ func TestKubernetesManifest(t *testing.T) {
 	if err := os.WriteFile(file, []byte(raw), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := LoadConfig(file, func(k string) string { return env[k] })
+	cfg, err := config.Load(file, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatalf("the ConfigMap's config.yaml: %v", err)
 	}
-	if errs := cfg.Validate(NeedOmnidim | NeedSlack | NeedStore); len(errs) > 0 {
+	if errs := cfg.Validate(config.NeedOmnidim | config.NeedSlack | config.NeedStore); len(errs) > 0 {
 		t.Errorf("the ConfigMap's config.yaml does not validate: %v", errs)
 	}
 
@@ -1042,7 +1043,7 @@ func TestPrometheusRules(t *testing.T) {
 		}
 	}
 	// Not polling: the same window as /readyz, 3 × the default interval.
-	window := fmt.Sprintf("> %d", int((3 * DefaultConfig().Poll.Interval.D()).Seconds()))
+	window := fmt.Sprintf("> %d", int((3 * config.Default().Poll.Interval.D()).Seconds()))
 	if e := exprs["ResellerbotNotPolling"]; !strings.Contains(e, "resellerbot_last_successful_poll_timestamp_seconds") || !strings.Contains(e, window) {
 		t.Errorf("ResellerbotNotPolling: %q; want time() - resellerbot_last_successful_poll_timestamp_seconds %s", e, window)
 	}

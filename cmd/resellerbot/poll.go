@@ -8,6 +8,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/alerts"
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/config"
 )
 
 // cmdPoll runs one poll cycle and prints its alerts: one a line, or as JSON
@@ -23,26 +24,22 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, NeedOmnidim|NeedStore, e)
+	cfg, err := loadConfig(*path, config.NeedOmnidim|config.NeedStore, e)
 	if err != nil {
 		return err
 	}
-	log, err := logFlags.logger(e.stderr, cfg.secrets()...)
+	log, err := logFlags.logger(e.stderr, cfg.Secrets()...)
 	if err != nil {
 		return err
 	}
-	client, err := cfg.omniClient()
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := cfg.openStore()
+	client, st, err := openBackends(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: cfg.rules(), Logger: log})
-	ctx, cancel := context.WithTimeout(ctx, cfg.pollTimeout())
+	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: alertRules(cfg), Logger: log})
+	ctx, cancel := context.WithTimeout(ctx, pollTimeout(cfg))
 	defer cancel()
 	var res bot.PollResult
 	if *dryRun {
@@ -60,10 +57,13 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	for i := range res.Events {
 		ev := &res.Events[i]
 		if *asJSON {
+			// "rule" stays the text it always was, the key as the file
+			// spells it, over the event's own rule identifiers.
 			if err := enc.Encode(struct {
 				*alerts.Event
+				Rule string `json:"rule,omitempty"`
 				Text string `json:"text"`
-			}{ev, bot.EventText(ev, now)}); err != nil {
+			}{ev, config.RuleText(ev), bot.EventText(ev, now)}); err != nil {
 				return err
 			}
 			continue

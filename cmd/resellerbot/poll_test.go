@@ -158,6 +158,31 @@ func TestPollCommandErrors(t *testing.T) {
 	})
 }
 
+func TestPollRefusesDurationsThatOverflow(t *testing.T) {
+	api := omnitest.NewServer(nil)
+	defer api.Close()
+	// 3 × this interval, /readyz's window, is beyond time.Duration.
+	path, getenv := pollConfig(t, api, "poll:\n  interval: 2562047h\n")
+	code, out, errOut := cli(t, getenv, "", "poll", "--config", path)
+	if want := "resellerbot: " + path + ": poll.interval: must be at most 24h\n"; code != exitUsage || errOut != want || out != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errOut, exitUsage, want)
+	}
+}
+
+func TestPollJSONCitesTheRuleAsTheFileSpellsIt(t *testing.T) {
+	api := omnitest.NewServer(nil)
+	defer api.Close()
+	path, getenv := pollConfig(t, api, "")
+	code, out, errOut := cli(t, getenv, "", "poll", "--config", path, "--dry-run", "--json")
+	var ev struct{ Kind, Rule string }
+	if code != exitOK || json.Unmarshal([]byte(out), &ev) != nil {
+		t.Fatalf("exit %d, printed %q, stderr %q", code, out, errOut)
+	}
+	if ev.Kind != "low_balance" || ev.Rule != "alerts.low_balance.below = 50" {
+		t.Errorf("printed %s, want a low balance with the rule alerts.low_balance.below = 50", out)
+	}
+}
+
 func TestDemoShowsEveryAlertKindAndAnswersCommands(t *testing.T) {
 	code, out, errOut := cli(t, nil, "/orgs\n/org acme\n/orgs low\n", "demo", "--interval", "40ms", "--duration", "2s")
 	if code != exitOK {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/store"
 )
 
@@ -24,11 +25,11 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path, NeedOmnidim|NeedSlack|NeedStore, e)
+	cfg, err := loadConfig(*path, config.NeedOmnidim|config.NeedSlack|config.NeedStore, e)
 	if err != nil {
 		return err
 	}
-	log, err := logFlags.logger(e.stderr, cfg.secrets()...)
+	log, err := logFlags.logger(e.stderr, cfg.Secrets()...)
 	if err != nil {
 		return err
 	}
@@ -54,24 +55,20 @@ type botRuntime struct {
 
 // runBot wires and runs the bot until ctx ends or a part fails for good,
 // then shuts down within shutdownGrace.
-func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks) error {
-	client, err := cfg.omniClient()
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := cfg.openStore()
+func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *runHooks) error {
+	client, st, err := openBackends(cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	rules := cfg.rules()
+	rules := alertRules(cfg)
 	health := newHealthState(cfg.Poll.Interval.D())
 	metrics := newMetrics()
 	commands := bot.NewCommands(rules.LowBalance, time.Now)
 	commands.UseHistory(st)
-	api := bot.NewSlackClient(cfg.slackConfig(log))
-	app := bot.NewApp(cfg.slackConfig(log), api, commands)
+	api := bot.NewSlackClient(slackConfig(cfg, log))
+	app := bot.NewApp(slackConfig(cfg, log), api, commands)
 	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: bot.NewSlackSender(api, cfg.Slack.AlertChannel),
 		Logger: log, OnSend: metrics.observeSend})
 	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
@@ -129,7 +126,7 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 	}
 
 	stopPolling, err := startPolling(ctx, cfg.Poll.Interval.D(), shutdownGrace-2*time.Second, func(ctx context.Context) {
-		pollCtx, done := context.WithTimeout(ctx, cfg.pollTimeout())
+		pollCtx, done := context.WithTimeout(ctx, pollTimeout(cfg))
 		defer done()
 		// The poller logs its failures and counts them.
 		poller.Poll(pollCtx)

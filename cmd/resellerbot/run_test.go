@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
@@ -24,7 +25,7 @@ type harness struct {
 	t     *testing.T
 	omni  *omnitest.Server
 	slack *slacktest.Server
-	cfg   *Config
+	cfg   *config.Config
 	logs  *syncBuffer
 
 	cancel context.CancelFunc
@@ -52,7 +53,7 @@ func (s *syncBuffer) String() string {
 
 const testAPIKey = "omni-SECRET-api-key-5f2c9"
 
-func newHarness(t *testing.T, configure ...func(*Config)) *harness {
+func newHarness(t *testing.T, configure ...func(*config.Config)) *harness {
 	t.Helper()
 	h := &harness{
 		t:     t,
@@ -62,16 +63,16 @@ func newHarness(t *testing.T, configure ...func(*Config)) *harness {
 	}
 	t.Cleanup(h.omni.Close)
 	t.Cleanup(h.slack.Close)
-	cfg := DefaultConfig()
+	cfg := config.Default()
 	cfg.Omnidim.BaseURL = h.omni.URL
 	cfg.Omnidim.APIKey = testAPIKey
-	cfg.Omnidim.Timeout = Duration(2 * time.Second)
-	cfg.Slack.AppToken = Secret(h.slack.AppToken())
-	cfg.Slack.BotToken = Secret(h.slack.BotToken())
+	cfg.Omnidim.Timeout = config.Duration(2 * time.Second)
+	cfg.Slack.AppToken = config.Secret(h.slack.AppToken())
+	cfg.Slack.BotToken = config.Secret(h.slack.BotToken())
 	cfg.Slack.APIURL = h.slack.APIURL()
 	cfg.Slack.AlertChannel = slacktest.DefaultChannel
 	cfg.Store.Path = filepath.Join(t.TempDir(), "bot.db")
-	cfg.Poll.Interval = Duration(150 * time.Millisecond)
+	cfg.Poll.Interval = config.Duration(150 * time.Millisecond)
 	cfg.HTTP.Listen = "127.0.0.1:0"
 	for _, c := range configure {
 		c(&cfg)
@@ -88,7 +89,7 @@ func (h *harness) start() {
 	h.done = make(chan error, 1)
 	ready := make(chan *botRuntime, 1)
 	log := slog.New(&redactHandler{Handler: slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
-		secrets: nonEmpty(h.cfg.secrets())})
+		secrets: nonEmpty(h.cfg.Secrets())})
 	go func() {
 		h.done <- runBot(ctx, h.cfg, log, &runHooks{ready: func(rt *botRuntime) { ready <- rt }})
 	}()
@@ -289,7 +290,7 @@ func TestRunReconnectsAfterTheSocketDrops(t *testing.T) {
 }
 
 func TestRunRefusesUsersOutsideTheAllowList(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Slack.AllowedUserIDs = []string{"U0ALLOWED"} })
+	h := newHarness(t, func(c *config.Config) { c.Slack.AllowedUserIDs = []string{"U0ALLOWED"} })
 	h.start()
 	h.waitMessages(1)
 	refused := h.command(slacktest.DefaultUserID, "/orgs", "")
@@ -323,7 +324,7 @@ func TestRunEscapesHostileOrgNames(t *testing.T) {
 }
 
 func TestRunSurvivesAnAPIOutageWithoutRemovalAlerts(t *testing.T) {
-	h := newHarness(t, func(c *Config) { c.Poll.FailuresBeforeNotice = 2 })
+	h := newHarness(t, func(c *config.Config) { c.Poll.FailuresBeforeNotice = 2 })
 	h.start()
 	h.waitMessages(1)
 	h.omni.Fail(omnitest.Fault{Status: http.StatusBadGateway})
@@ -354,7 +355,7 @@ func TestRunKeepsSecretsOutOfLogsAndMessages(t *testing.T) {
 	h.command(slacktest.DefaultUserID, "/orgs", "")
 	metrics := get(t, "http://"+h.rt.httpAddr+"/metrics")
 	h.stop()
-	for _, secret := range h.cfg.secrets() {
+	for _, secret := range h.cfg.Secrets() {
 		for where, text := range map[string]string{"logs": h.logs.String(), "slack": texts(h.slack.Messages("")), "metrics": metrics} {
 			if strings.Contains(text, secret) {
 				t.Errorf("the %s hold a secret (%.8s…)", where, secret)

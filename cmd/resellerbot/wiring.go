@@ -9,6 +9,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/alerts"
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/store"
 )
@@ -21,34 +22,29 @@ func configFlag(fs *flag.FlagSet) *string {
 // loadConfig reads and validates the configuration for a command. Every
 // problem is one line naming the key; warnings (a world-readable file with
 // inline secrets) go to stderr.
-func loadConfig(path string, need Need, e env) (*Config, error) {
+func loadConfig(path string, need config.Need, e env) (*config.Config, error) {
 	if path == "" {
 		return nil, usagef("--config FILE is required")
 	}
-	cfg, err := LoadConfig(path, e.getenv)
+	cfg, err := config.Load(path, e.getenv)
 	if err != nil {
 		return nil, err
 	}
 	if problems := cfg.Validate(need); len(problems) > 0 {
-		ce := &ConfigError{}
+		ce := &config.Error{}
 		for _, p := range problems {
 			ce.Problems = append(ce.Problems, fmt.Sprintf("%s: %v", path, p))
 		}
 		return nil, ce
 	}
-	for _, w := range WarnInlineSecrets(path, nil) {
+	for _, w := range config.WarnInlineSecrets(path, nil) {
 		fmt.Fprintf(e.stderr, "resellerbot: warning: %s\n", w)
 	}
 	return cfg, nil
 }
 
-// secrets lists the configured secrets, for log redaction.
-func (c *Config) secrets() []string {
-	return []string{c.Omnidim.APIKey.Reveal(), c.Slack.AppToken.Reveal(), c.Slack.BotToken.Reveal()}
-}
-
-// rules maps the alerts section onto the engine's rules.
-func (c *Config) rules() alerts.Rules {
+// alertRules maps the alerts section onto the engine's rules.
+func alertRules(c *config.Config) alerts.Rules {
 	a := c.Alerts
 	return alerts.Rules{
 		LowBalance: alerts.LowBalanceRule{
@@ -64,29 +60,36 @@ func (c *Config) rules() alerts.Rules {
 	}
 }
 
-// omniClient returns the API client the omnidim section describes.
-func (c *Config) omniClient() (*omni.Client, error) {
-	return omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
+// openBackends makes the API client and opens the store that run, poll and
+// check share. A client that cannot be made is bad configuration (a usage
+// error, exit 2) and comes back alone. A store that does not open comes back
+// as the error together with the client, so that check can report it as one
+// failed check among the others; run and poll stop on any error. The caller
+// closes the store.
+func openBackends(c *config.Config) (*omni.Client, *store.Store, error) {
+	client, err := omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
 		omni.WithTimeout(c.Omnidim.Timeout.D()),
 		omni.WithMaxBody(int64(c.Omnidim.MaxBody)),
 		omni.WithUserAgent("resellerbot/"+orUnknown(version)))
-}
-
-// openStore opens the store the store section describes.
-func (c *Config) openStore() (*store.Store, error) {
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
 	history := c.Store.History.D()
 	if history == 0 {
 		history = -1 // the configuration's 0 keeps none
 	}
 	st, err := store.Open(c.Store.Path, store.Options{History: history})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
+		return client, nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
 	}
-	return st, err
+	if err != nil {
+		return client, nil, err
+	}
+	return client, st, nil
 }
 
 // slackConfig returns the Slack side's configuration.
-func (c *Config) slackConfig(log *slog.Logger) bot.SlackConfig {
+func slackConfig(c *config.Config, log *slog.Logger) bot.SlackConfig {
 	return bot.SlackConfig{
 		AppToken:        c.Slack.AppToken.Reveal(),
 		BotToken:        c.Slack.BotToken.Reveal(),
@@ -100,6 +103,6 @@ func (c *Config) slackConfig(log *slog.Logger) bot.SlackConfig {
 
 // pollTimeout bounds one whole poll cycle, retries included, so that a slow
 // API cannot stall the scheduler: the poll gives up before the next is due.
-func (c *Config) pollTimeout() time.Duration {
+func pollTimeout(c *config.Config) time.Duration {
 	return max(c.Poll.Interval.D()-time.Second, c.Omnidim.Timeout.D())
 }

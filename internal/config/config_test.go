@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -40,7 +41,7 @@ func cfgGetenv(envs ...map[string]string) func(string) string {
 	}
 }
 
-func cfgFixture(name string) string { return filepath.Join("testdata", "config", name) }
+func cfgFixture(name string) string { return filepath.Join("testdata", name) }
 
 // cfgWriteTemp writes content to a config.yaml of its own and returns the
 // path.
@@ -55,18 +56,18 @@ func cfgWriteTemp(t *testing.T, content string) string {
 
 func cfgMustLoad(t *testing.T, path string, getenv func(string) string) *Config {
 	t.Helper()
-	cfg, err := LoadConfig(path, getenv)
+	cfg, err := Load(path, getenv)
 	if err != nil {
-		t.Fatalf("LoadConfig(%s): %v", path, err)
+		t.Fatalf("Load(%s): %v", path, err)
 	}
 	return cfg
 }
 
 func cfgProblems(t *testing.T, err error) []string {
 	t.Helper()
-	var ce *ConfigError
+	var ce *Error
 	if !errors.As(err, &ce) {
-		t.Fatalf("error is %T (%v), want *ConfigError", err, err)
+		t.Fatalf("error is %T (%v), want *Error", err, err)
 	}
 	return ce.Problems
 }
@@ -84,7 +85,7 @@ func cfgKeyPaths(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name := cfgYAMLName(f)
+		name := yamlName(f)
 		if name == "" {
 			continue
 		}
@@ -112,8 +113,8 @@ func TestConfigExample(t *testing.T) {
 		cfg := cfgMustLoad(t, cfgExamplePath, cfgGetenv(cfgSecretEnv))
 		cfg.Omnidim.APIKey, cfg.Slack.AppToken, cfg.Slack.BotToken = "", "", ""
 		cfg.Slack.AlertChannel = ""
-		if want := DefaultConfig(); !reflect.DeepEqual(*cfg, want) {
-			t.Errorf("example differs from DefaultConfig:\n got %+v\nwant %+v", *cfg, want)
+		if want := Default(); !reflect.DeepEqual(*cfg, want) {
+			t.Errorf("example differs from Default:\n got %+v\nwant %+v", *cfg, want)
 		}
 	})
 
@@ -156,7 +157,7 @@ func TestConfigExample(t *testing.T) {
 func TestLoadConfig(t *testing.T) {
 	t.Run("absent keys get the defaults and secrets come from the environment", func(t *testing.T) {
 		cfg := cfgMustLoad(t, cfgFixture("minimal.yaml"), cfgGetenv(cfgSecretEnv))
-		want := DefaultConfig()
+		want := Default()
 		want.Omnidim.APIKey = "omni-test-key"
 		want.Slack.AppToken = "xapp-1-test"
 		want.Slack.BotToken = "xoxb-test"
@@ -172,7 +173,7 @@ func TestLoadConfig(t *testing.T) {
 	t.Run("an empty file gives the defaults", func(t *testing.T) {
 		for _, content := range []string{"", "# nothing\n", "---\n", "~\n"} {
 			cfg := cfgMustLoad(t, cfgWriteTemp(t, content), cfgGetenv())
-			if !reflect.DeepEqual(*cfg, DefaultConfig()) {
+			if !reflect.DeepEqual(*cfg, Default()) {
 				t.Errorf("%q: got %+v", content, *cfg)
 			}
 		}
@@ -180,7 +181,7 @@ func TestLoadConfig(t *testing.T) {
 
 	t.Run("an empty section or key with no value keeps the defaults", func(t *testing.T) {
 		cfg := cfgMustLoad(t, cfgWriteTemp(t, "omnidim:\npoll:\n  interval:\nhttp:\n  listen: ~\n"), cfgGetenv())
-		if !reflect.DeepEqual(*cfg, DefaultConfig()) {
+		if !reflect.DeepEqual(*cfg, Default()) {
 			t.Errorf("got %+v", *cfg)
 		}
 	})
@@ -223,8 +224,8 @@ func TestLoadConfig(t *testing.T) {
 		}
 	})
 
-	t.Run("a missing file is a ConfigError naming it", func(t *testing.T) {
-		_, err := LoadConfig(cfgFixture("nope.yaml"), cfgGetenv())
+	t.Run("a missing file is an Error naming it", func(t *testing.T) {
+		_, err := Load(cfgFixture("nope.yaml"), cfgGetenv())
 		if p := cfgProblems(t, err); len(p) != 1 || !strings.Contains(p[0], "nope.yaml") {
 			t.Errorf("problems = %q", p)
 		}
@@ -278,7 +279,7 @@ func TestLoadConfigExpansion(t *testing.T) {
 		}
 	})
 
-	t.Run("cfgExpand handles each form", func(t *testing.T) {
+	t.Run("expand handles each form", func(t *testing.T) {
 		getenv := cfgGetenv(map[string]string{"A": "1", "B": "", "C_2": "x"})
 		for in, want := range map[string]string{
 			"${A}":          "1",
@@ -293,8 +294,8 @@ func TestLoadConfigExpansion(t *testing.T) {
 			"${Z:-a b:c}":   "a b:c",
 			"cost $5":       "cost $5",
 		} {
-			if got := cfgExpand(in, getenv); got != want {
-				t.Errorf("cfgExpand(%q) = %q, want %q", in, got, want)
+			if got := expand(in, getenv); got != want {
+				t.Errorf("expand(%q) = %q, want %q", in, got, want)
 			}
 		}
 	})
@@ -376,7 +377,7 @@ func TestLoadConfigErrors(t *testing.T) {
 			if path == "" {
 				path = cfgWriteTemp(t, tt.content)
 			}
-			_, err := LoadConfig(path, cfgGetenv(cfgSecretEnv))
+			_, err := Load(path, cfgGetenv(cfgSecretEnv))
 			problems := cfgProblems(t, err)
 			if len(problems) != len(tt.want) {
 				t.Fatalf("got %d problems, want %d:\n%s", len(problems), len(tt.want), strings.Join(problems, "\n"))
@@ -450,7 +451,7 @@ func TestConfigValidate(t *testing.T) {
 		want string // "" for valid
 	}{
 		{"a complete config is valid", cfgNeedAll, func(*Config) {}, ""},
-		{"poll does not need slack", NeedOmnidim | NeedStore, func(c *Config) { c.Slack = SlackConfig{} }, ""},
+		{"poll does not need slack", NeedOmnidim | NeedStore, func(c *Config) { c.Slack = Slack{} }, ""},
 		{"poll still needs the api key", NeedOmnidim | NeedStore, func(c *Config) { c.Omnidim.APIKey = "" }, "omnidim.api_key: empty (set it or OMNIDIM_API_KEY)"},
 		{"a zero timeout is refused", cfgNeedAll, func(c *Config) { c.Omnidim.Timeout = 0 }, "omnidim.timeout: must be positive"},
 		{"a channel name is refused", cfgNeedAll, func(c *Config) { c.Slack.AlertChannel = "alerts" }, `slack.alert_channel: "alerts" is not a channel ID (C… or G…)`},
@@ -465,7 +466,19 @@ func TestConfigValidate(t *testing.T) {
 		{"listen on all interfaces is accepted", cfgNeedAll, func(c *Config) { c.HTTP.Listen = ":9464" }, ""},
 		{"an empty listen disables the listener", cfgNeedAll, func(c *Config) { c.HTTP.Listen = "" }, ""},
 		{"zero history keeps no snapshots", cfgNeedAll, func(c *Config) { c.Store.History = 0 }, ""},
-		{"zero thresholds turn the alerts off", cfgNeedAll, func(c *Config) { c.Alerts.LowBalance = LowBalanceConfig{} }, ""},
+		{"zero thresholds turn the alerts off", cfgNeedAll, func(c *Config) { c.Alerts.LowBalance = LowBalance{} }, ""},
+		{"a poll a day is accepted", cfgNeedAll, func(c *Config) { c.Poll.Interval = Duration(24 * time.Hour) }, ""},
+		{"an interval over a day is refused", cfgNeedAll, func(c *Config) { c.Poll.Interval = Duration(25 * time.Hour) },
+			"poll.interval: must be at most 24h"},
+		{"an interval that would overflow 3 × poll.interval is refused", cfgNeedAll,
+			func(c *Config) { c.Poll.Interval = Duration(math.MaxInt64) }, "poll.interval: must be at most 24h"},
+		{"ten years of history are accepted", cfgNeedAll, func(c *Config) { c.Store.History = Duration(87600 * time.Hour) }, ""},
+		{"history beyond ten years is refused", cfgNeedAll, func(c *Config) { c.Store.History = Duration(math.MaxInt64) },
+			"store.history: must be at most 87600h"},
+		{"a runway threshold beyond a year is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.RunwayBelow = Duration(8761 * time.Hour) }, "alerts.low_balance.runway_below: must be at most 8760h"},
+		{"reminders less often than yearly are refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.RepeatEvery = Duration(math.MaxInt64) }, "alerts.low_balance.repeat_every: must be at most 8760h"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -489,7 +502,7 @@ var cfgVerbD = "%d"
 const cfgLeak = "LEAKCHECK"
 
 func TestConfigSecretsNeverShow(t *testing.T) {
-	cfg := DefaultConfig()
+	cfg := Default()
 	cfg.Omnidim.APIKey = "omni-" + cfgLeak + "-1"
 	cfg.Slack.AppToken = "xapp-" + cfgLeak + "-2"
 	cfg.Slack.BotToken = "xoxb-" + cfgLeak + "-3"
@@ -554,7 +567,7 @@ func TestConfigSecretsNeverShow(t *testing.T) {
 	}
 	for _, tt := range errorCases {
 		t.Run("an error about "+tt.name+" does not show it", func(t *testing.T) {
-			cfg, err := LoadConfig(cfgWriteTemp(t, tt.content), cfgGetenv())
+			cfg, err := Load(cfgWriteTemp(t, tt.content), cfgGetenv())
 			var msgs []string
 			if err != nil {
 				msgs = append(msgs, err.Error())
@@ -638,14 +651,14 @@ func TestByteSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in+" parses", func(t *testing.T) {
-			got, err := cfgParseByteSize(tt.in)
+			got, err := parseByteSize(tt.in)
 			if err != nil || got != tt.want {
 				t.Fatalf("got %d, %v; want %d", got, err, tt.want)
 			}
 			if got.String() != tt.str {
 				t.Errorf("String() = %q, want %q", got.String(), tt.str)
 			}
-			back, err := cfgParseByteSize(got.String())
+			back, err := parseByteSize(got.String())
 			if err != nil || back != got {
 				t.Errorf("String() does not parse back: %d, %v", back, err)
 			}
@@ -653,7 +666,7 @@ func TestByteSize(t *testing.T) {
 	}
 	for _, in := range []string{"", "-1", "1.2.3", "ten", "5 XB", "9999999TiB", "MiB"} {
 		t.Run(fmt.Sprintf("%q is refused", in), func(t *testing.T) {
-			if got, err := cfgParseByteSize(in); err == nil {
+			if got, err := parseByteSize(in); err == nil {
 				t.Errorf("got %d, want an error", got)
 			}
 		})
@@ -663,7 +676,7 @@ func TestByteSize(t *testing.T) {
 func TestDuration(t *testing.T) {
 	for in, want := range map[string]string{"5m": "5m", "720h": "720h", "20s": "20s", "1h30m": "1h30m", "0": "0s", "1500ms": "1.5s", "-1h": "-1h"} {
 		t.Run(in+" parses and prints back", func(t *testing.T) {
-			d, err := cfgParseDuration(in)
+			d, err := parseDuration(in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -673,7 +686,7 @@ func TestDuration(t *testing.T) {
 		})
 	}
 	t.Run("a marshalled config loads back", func(t *testing.T) {
-		want := DefaultConfig()
+		want := Default()
 		want.Slack.AlertChannel = "C0123456789"
 		y, err := yaml.Marshal(want)
 		if err != nil {

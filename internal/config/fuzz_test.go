@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 // The fuzz target runs its seed corpus (f.Add and
 // testdata/fuzz/FuzzLoadConfig/) in a plain `go test`, and explores with
 //
-//	go test -run '^$' -fuzz '^FuzzLoadConfig$' -fuzztime 5s ./cmd/resellerbot
+//	go test -run '^$' -fuzz '^FuzzLoadConfig$' -fuzztime 5s ./internal/config
 
 // The secrets FuzzLoadConfig plants. They are long and distinctive, so
 // finding one in an error is a leak, never a coincidence.
@@ -56,7 +56,7 @@ var fuzzPlantings = []string{
 	"",
 }
 
-// fuzzEnv is the environment LoadConfig expands ${VAR} from. It holds no
+// fuzzEnv is the environment Load expands ${VAR} from. It holds no
 // secret: the secrets are all in the file, so every one is planted where
 // the test knows.
 func fuzzEnv(k string) string {
@@ -72,8 +72,8 @@ func fuzzEnv(k string) string {
 }
 
 // FuzzLoadConfig writes the planted secrets and then the fuzzed text to a
-// file and checks that LoadConfig never panics, fails only with a
-// *ConfigError, returns a config Validate can check without panicking, and
+// file and checks that Load never panics, fails only with a
+// *Error, returns a config Validate can check without panicking, and
 // never quotes a secret: not in its errors, not in Validate's, not in the
 // inline-secret warnings, and not when the config is printed.
 func FuzzLoadConfig(f *testing.F) {
@@ -125,24 +125,24 @@ func FuzzLoadConfig(f *testing.F) {
 		for _, w := range WarnInlineSecrets(path, nil) {
 			leak("a WarnInlineSecrets warning", w)
 		}
-		cfg, err := LoadConfig(path, fuzzEnv)
+		cfg, err := Load(path, fuzzEnv)
 		if err != nil {
-			var ce *ConfigError
+			var ce *Error
 			if !errors.As(err, &ce) {
-				t.Fatalf("LoadConfig failed with %T, want *ConfigError: %v", err, err)
+				t.Fatalf("Load failed with %T, want *Error: %v", err, err)
 			}
 			if cfg != nil {
-				t.Fatalf("LoadConfig returned a config and an error: %v", err)
+				t.Fatalf("Load returned a config and an error: %v", err)
 			}
 			if len(ce.Problems) == 0 {
-				t.Fatal("a *ConfigError with no problems")
+				t.Fatal("a *Error with no problems")
 			}
-			leak("LoadConfig's error", err.Error())
-			leak("LoadConfig's error (%+v)", fmt.Sprintf("%+v %#v", err, ce))
+			leak("Load's error", err.Error())
+			leak("Load's error (%+v)", fmt.Sprintf("%+v %#v", err, ce))
 			return
 		}
 		if cfg == nil {
-			t.Fatal("LoadConfig returned neither a config nor an error")
+			t.Fatal("Load returned neither a config nor an error")
 		}
 		for _, need := range []Need{0, NeedOmnidim, NeedSlack, NeedStore, NeedOmnidim | NeedSlack | NeedStore} {
 			for _, e := range cfg.Validate(need) {
@@ -160,7 +160,7 @@ func FuzzLoadConfig(f *testing.F) {
 }
 
 // TestFuzzPlantingsPlantSecrets checks that FuzzLoadConfig's plantings put
-// the secrets where LoadConfig reads secrets, so that its leak checks are
+// the secrets where Load reads secrets, so that its leak checks are
 // not vacuous.
 func TestFuzzPlantingsPlantSecrets(t *testing.T) {
 	for i, prefix := range fuzzPlantings {
@@ -168,7 +168,7 @@ func TestFuzzPlantingsPlantSecrets(t *testing.T) {
 		if err := os.WriteFile(path, []byte(prefix), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cfg, err := LoadConfig(path, fuzzEnv)
+		cfg, err := Load(path, fuzzEnv)
 		switch i {
 		case 5, 6: // wrong types, and tokens as keys: refused
 			if err == nil {
@@ -195,8 +195,8 @@ func TestFuzzPlantingsPlantSecrets(t *testing.T) {
 
 // TestConfigErrorsNeverEchoATokenInTheWrongKey: a Slack token pasted into a
 // key that is not a secret is quoted back by the error about that key, to
-// stderr and CI logs. LoadConfig already refuses to echo a token pasted as a
-// key (cfgLooksSecret); values deserve the same care.
+// stderr and CI logs. Load already refuses to echo a token pasted as a
+// key (looksSecret); values deserve the same care.
 func TestConfigErrorsNeverEchoATokenInTheWrongKey(t *testing.T) {
 	for _, content := range []string{
 		"slack:\n  alert_channel: " + fuzzBotToken + "\n",
@@ -211,7 +211,7 @@ func TestConfigErrorsNeverEchoATokenInTheWrongKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		var problems []string
-		cfg, err := LoadConfig(path, fuzzEnv)
+		cfg, err := Load(path, fuzzEnv)
 		if err != nil {
 			problems = append(problems, err.Error())
 		} else {

@@ -132,13 +132,49 @@ func (s *BalanceSeries) changes(from, to time.Time, fn func(p BalancePoint, d fl
 // Daily splits the series into calendar days in loc, from the day of From
 // to the day of To, each with its closing balance, spend and top-ups.
 func (s *BalanceSeries) Daily(loc *time.Location) []Day {
-	if len(s.Points) == 0 || s.To.Before(s.From) {
-		return nil
-	}
 	var days []Day
+	s.eachDay(loc, func(_ int, d Day) { days = append(days, d) })
+	return days
+}
+
+// DailyTotal sums the daily figures of several orgs, as Daily gives them for
+// each, into the reseller's: closing balances of the orgs that existed,
+// their spend and their top-ups. An org removed during the window lowers the
+// total balance without counting as spend. The series must cover the same
+// [From, To], as those of one Store.Balances call do; the caller keeps
+// currencies apart. No series give no days.
+func DailyTotal(series []BalanceSeries, loc *time.Location) ([]Day, error) {
+	var total []Day
+	for i := range series {
+		s := &series[i]
+		if first := &series[0]; !s.From.Equal(first.From) || !s.To.Equal(first.To) {
+			return nil, fmt.Errorf("org %d covers %s to %s, org %d %s to %s: series must cover the same time",
+				s.ID, s.From.UTC().Format(time.RFC3339), s.To.UTC().Format(time.RFC3339),
+				first.ID, first.From.UTC().Format(time.RFC3339), first.To.UTC().Format(time.RFC3339))
+		}
+		s.eachDay(loc, func(j int, d Day) {
+			if j == len(total) {
+				total = append(total, Day{Start: d.Start, From: d.From, To: d.To})
+			}
+			t := &total[j]
+			t.Balance += d.Balance
+			t.Orgs += d.Orgs
+			t.Spend += d.Spend
+			t.TopUps += d.TopUps
+		})
+	}
+	return total, nil
+}
+
+// eachDay hands fn the series' days in order, numbered from 0.
+func (s *BalanceSeries) eachDay(loc *time.Location, fn func(i int, d Day)) {
+	if len(s.Points) == 0 || s.To.Before(s.From) {
+		return
+	}
 	cur, next := s.Points[0], 1
 	y, m, d := s.From.In(loc).Date()
-	for start := time.Date(y, m, d, 0, 0, 0, 0, loc); ; {
+	start := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	for i := 0; ; i++ {
 		y, m, d := start.Date()
 		end := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 		day := Day{Start: start, From: later(start, s.From), To: earlier(end, s.To)}
@@ -156,43 +192,12 @@ func (s *BalanceSeries) Daily(loc *time.Location) []Day {
 		if !cur.Gone {
 			day.Balance, day.Orgs = cur.Balance, 1
 		}
-		days = append(days, day)
+		fn(i, day)
 		if !end.Before(s.To) {
-			return days
+			return
 		}
 		start = end
 	}
-}
-
-// DailyTotal sums the daily figures of several orgs, as Daily gives them for
-// each, into the reseller's: closing balances of the orgs that existed,
-// their spend and their top-ups. An org removed during the window lowers the
-// total balance without counting as spend. The series must cover the same
-// [From, To], as those of one Store.Balances call do; the caller keeps
-// currencies apart. No series give no days.
-func DailyTotal(series []BalanceSeries, loc *time.Location) ([]Day, error) {
-	var total []Day
-	for i := range series {
-		s := &series[i]
-		if i > 0 && (!s.From.Equal(series[0].From) || !s.To.Equal(series[0].To)) {
-			return nil, fmt.Errorf("org %d covers %s to %s, org %d %s to %s: series must cover the same time",
-				s.ID, s.From.UTC().Format(time.RFC3339), s.To.UTC().Format(time.RFC3339),
-				series[0].ID, series[0].From.UTC().Format(time.RFC3339), series[0].To.UTC().Format(time.RFC3339))
-		}
-		days := s.Daily(loc)
-		if total == nil {
-			total = days
-			continue
-		}
-		for j, d := range days {
-			t := &total[j]
-			t.Balance += d.Balance
-			t.Orgs += d.Orgs
-			t.Spend += d.Spend
-			t.TopUps += d.TopUps
-		}
-	}
-	return total, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"cmp"
+	"compress/flate"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
@@ -118,10 +120,11 @@ func (w *balanceWalk) take(id int64, rec []byte) error {
 // changed org's record from before the poll, so the balance the walk holds
 // is the one the poll left, and it stands from that poll on.
 func (w *balanceWalk) walk(hist *bolt.Bucket) error {
+	var z inflater
 	c := hist.Cursor()
 	for k, v := c.Last(); k != nil && keyTime(k).After(w.from); k, v = c.Prev() {
 		at := keyTime(k)
-		raw, err := decompress(v)
+		raw, err := z.inflate(v)
 		if err != nil {
 			return fmt.Errorf("store: history at %s: %w", at.Format(time.RFC3339), err)
 		}
@@ -139,6 +142,30 @@ func (w *balanceWalk) walk(hist *bolt.Bucket) error {
 		}
 	}
 	return nil
+}
+
+// inflater decompresses deltas into one reused buffer with one reused
+// reader: a month's walk reads hundreds of deltas, and allocating both
+// afresh for each was most of its garbage. What inflate returns is valid
+// until the next call.
+type inflater struct {
+	src bytes.Reader
+	r   io.ReadCloser
+	buf bytes.Buffer
+}
+
+func (z *inflater) inflate(b []byte) ([]byte, error) {
+	z.src.Reset(b)
+	if z.r == nil {
+		z.r = flate.NewReader(&z.src)
+	} else if err := z.r.(flate.Resetter).Reset(&z.src, nil); err != nil {
+		return nil, err
+	}
+	z.buf.Reset()
+	if _, err := z.buf.ReadFrom(z.r); err != nil {
+		return nil, err
+	}
+	return z.buf.Bytes(), nil
 }
 
 func (w *balanceWalk) undo(at time.Time, en deltaEntry) error {

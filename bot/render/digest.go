@@ -1,22 +1,20 @@
-package bot
+package render
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/store"
 )
 
-// A poll's events become a few messages, planned when the poll is stored and
-// rendered when they are delivered. A handful of events get a card each; a
-// burst becomes a digest: one message in the channel with a summary line and
-// each org's lines together, continued as thread replies when it outgrows one
-// message.
+// A poll's events become a few messages. A handful of events get a card
+// each; a burst becomes a digest: one message in the channel with a summary
+// line and each org's lines together, continued as thread replies when it
+// outgrows one message.
 
 const (
 	// cardLimit is the most events a poll may yield and still get one card
@@ -29,13 +27,17 @@ const (
 	digestBudget = 9000
 )
 
-// Batch is one message's worth of alerts, as stored in the outbox.
+// Batch is one message's worth of a poll's alerts: a single event's card,
+// or one part of a digest. Its JSON is how the outbox held alerts before it
+// held them rendered, so what an older version queued still decodes into a
+// Batch and renders.
 type Batch struct {
 	// PolledAt is the time of the poll the events came from.
 	PolledAt time.Time `json:"polled_at"`
 	// Digest is false for a single event's card.
 	Digest bool `json:"digest,omitempty"`
-	// Part and Parts number the messages of one digest, from 1.
+	// Part and Parts number the messages of one digest, from 1. Parts after
+	// the first belong in the first's thread.
 	Part  int `json:"part,omitempty"`
 	Parts int `json:"parts,omitempty"`
 	// Total and Summary describe the whole poll for the digest's first line:
@@ -43,27 +45,43 @@ type Batch struct {
 	Total   int            `json:"total,omitempty"`
 	Summary string         `json:"summary,omitempty"`
 	Events  []alerts.Event `json:"events"`
+
+	// lines are the digest's lines for Events, when planning measured them
+	// already, so that Render does not write them again.
+	lines []digestEntry
 }
 
-// Plan groups one poll's events into outbox messages. Digest parts after
-// the first reply to it, so they land in its thread.
-func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
-	batches := planBatches(events, polledAt)
-	out := make([]store.Outgoing, len(batches))
-	for i, b := range batches {
-		body, err := json.Marshal(b)
-		if err != nil {
-			return nil, fmt.Errorf("bot: encode batch: %w", err)
-		}
-		out[i] = store.Outgoing{Body: body, ReplyTo: -1}
-		if b.Digest && b.Part > 1 {
-			out[i].ReplyTo = 0
-		}
+// digestEntry is one event's line in a digest and, when the event is the
+// first of its org there, the org's heading line: each with the mrkdwn
+// written to measure it, and its length.
+type digestEntry struct {
+	head, line measured
+}
+
+// measured is a line with its mrkdwn and the length of that.
+type measured struct {
+	line   line
+	mrkdwn string
+	len    int
+}
+
+func measure(l line) measured {
+	m := l.mrkdwn()
+	return measured{line: l, mrkdwn: m, len: utf8.RuneCountInString(m)}
+}
+
+func newDigestEntry(e *alerts.Event, first bool) digestEntry {
+	d := digestEntry{line: measure(digestLine(e))}
+	if first {
+		d.head = measure(orgLine(e))
 	}
-	return out, nil
+	return d
 }
 
-func planBatches(events []alerts.Event, polledAt time.Time) []Batch {
+// Batches groups one poll's events into messages: a card each for a few, a
+// digest in parts for more, with each org's events together whatever order
+// they came in (the engine's order within an org stands).
+func Batches(events []alerts.Event, polledAt time.Time) []Batch {
 	if len(events) == 0 {
 		return nil
 	}
@@ -74,26 +92,31 @@ func planBatches(events []alerts.Event, polledAt time.Time) []Batch {
 		}
 		return batches
 	}
-	// Keep each org's events together whatever order they came in; the
-	// engine's order within an org stands.
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b alerts.Event) int { return cmp.Compare(a.Org.ID, b.Org.ID) })
 	summary := kindCounts(events)
+	entries := make([]digestEntry, len(events))
 	var batches []Batch
 	start, size := 0, 0
 	for i := range events {
-		n := digestLine(&events[i]).len() + 1
-		if i == 0 || events[i].Org.ID != events[i-1].Org.ID {
-			n += orgLine(&events[i]).len() + 2
+		first := i == 0 || events[i].Org.ID != events[i-1].Org.ID
+		entries[i] = newDigestEntry(&events[i], first)
+		n := entries[i].line.len + 1
+		if first {
+			n += entries[i].head.len + 2
 		}
 		if size+n > digestBudget && i > start {
-			batches = append(batches, Batch{Events: events[start:i]})
+			batches = append(batches, Batch{Events: events[start:i], lines: entries[start:i]})
 			start, size = i, 0
-			n += orgLine(&events[i]).len() + 2 // the org is named again
+			// The org is named again at the top of the next part.
+			if !first {
+				entries[i].head = measure(orgLine(&events[i]))
+			}
+			n += entries[i].head.len + 2
 		}
 		size += n
 	}
-	batches = append(batches, Batch{Events: events[start:]})
+	batches = append(batches, Batch{Events: events[start:], lines: entries[start:]})
 	for i := range batches {
 		b := &batches[i]
 		b.PolledAt, b.Digest, b.Part, b.Parts, b.Total, b.Summary = polledAt, true, i+1, len(batches), len(events), summary
@@ -101,24 +124,20 @@ func planBatches(events []alerts.Event, polledAt time.Time) []Batch {
 	return batches
 }
 
-// DecodeBatch reads a batch from an outbox message.
-func DecodeBatch(body []byte) (Batch, error) {
-	var b Batch
-	if err := json.Unmarshal(body, &b); err != nil {
-		return Batch{}, fmt.Errorf("bot: outbox message is not a batch: %w", err)
-	}
-	if len(b.Events) == 0 {
-		return Batch{}, fmt.Errorf("bot: outbox message holds no events")
-	}
-	return b, nil
-}
-
-// Render writes a batch as a message.
+// Render writes a batch as a message; now is the clock reading that "2
+// hours ago" is measured from.
 func (b *Batch) Render(now time.Time) Message {
 	if !b.Digest {
 		return card(&b.Events[0], now).render()
 	}
-	return b.digest(now).render()
+	lines := b.lines
+	if len(lines) != len(b.Events) {
+		lines = make([]digestEntry, len(b.Events))
+		for i := range b.Events {
+			lines[i] = newDigestEntry(&b.Events[i], i == 0 || b.Events[i].Org.ID != b.Events[i-1].Org.ID)
+		}
+	}
+	return b.digest(lines).render()
 }
 
 // orgLine heads an org's lines in a digest; reseller-wide events have none.
@@ -131,17 +150,13 @@ func orgLine(e *alerts.Event) line {
 
 // digestLine is one event in a digest: "⚠️ Low balance: $13.00 left, …".
 func digestLine(e *alerts.Event) line {
-	info := infoOf(e.Kind)
-	title := info.title
-	if e.Reminder {
-		title = "Still low balance"
-	}
-	return append(line{txt(info.emoji + " " + title + ": ")}, summary(e)...)
+	k, _ := kindOf(e.Kind)
+	return append(line{txt(k.emoji + " " + k.titleOf(e) + ": ")}, k.summary(e)...)
 }
 
-func (b *Batch) digest(now time.Time) *doc {
+func (b *Batch) digest(entries []digestEntry) *doc {
 	d := &doc{}
-	title := fmt.Sprintf("%s from the %s poll", plural(b.Total, "alert"), clock(b.PolledAt))
+	title := fmt.Sprintf("%s from the %s poll", Plural(b.Total, "alert"), clock(b.PolledAt))
 	if b.Part == 1 {
 		d.notification(txt(title + ": " + b.Summary))
 		d.header("🔔 " + title)
@@ -154,36 +169,33 @@ func (b *Batch) digest(now time.Time) *doc {
 	// Pack orgs into sections of at most maxSectionText, keeping an org's
 	// lines together unless it alone outgrows a section.
 	var lines []line
+	var mrkdwn []string
 	size := 0
-	flush := func() {
-		if len(lines) > 0 {
-			d.section(lines...)
-			lines, size = nil, 0
+	add := func(m measured) {
+		if size+m.len+1 > maxSectionText && len(lines) > 0 {
+			d.measuredSection(lines, mrkdwn)
+			lines, mrkdwn, size = nil, nil, 0
 		}
+		lines, mrkdwn = append(lines, m.line), append(mrkdwn, m.mrkdwn)
+		size += m.len + 1
 	}
-	add := func(l line) {
-		n := l.len() + 1
-		if size+n > maxSectionText {
-			flush()
-		}
-		lines = append(lines, l)
-		size += n
-	}
-	for i := range b.Events {
-		e := &b.Events[i]
-		if i == 0 || e.Org.ID != b.Events[i-1].Org.ID {
+	blank := measure(line{txt(" ")}) // between orgs
+	for i, e := range entries {
+		if i == 0 || b.Events[i].Org.ID != b.Events[i-1].Org.ID {
 			if len(lines) > 0 {
-				add(line{txt(" ")}) // a blank line between orgs
+				add(blank)
 			}
-			if head := orgLine(e); head != nil {
-				add(head)
+			if e.head.line != nil {
+				add(e.head)
 			}
 		}
-		add(digestLine(e))
+		add(e.line)
 	}
-	flush()
+	if len(lines) > 0 {
+		d.measuredSection(lines, mrkdwn)
+	}
 
-	ctx := "Polled " + Stamp(b.PolledAt)
+	ctx := "Polled " + stamp(b.PolledAt)
 	if rules := distinctRules(b.Events); rules != "" {
 		ctx += " · " + rules
 	}
@@ -209,15 +221,4 @@ func distinctRules(events []alerts.Event) string {
 		return "rule " + rules[0]
 	}
 	return "rules " + strings.Join(rules, "; ")
-}
-
-// EventText is an event's notification as one plain line, for `poll`
-// output and the console: control characters from API text become spaces.
-func EventText(e *alerts.Event, now time.Time) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, notification(e, now).plain())
 }

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"strings"
@@ -58,7 +58,15 @@ func capSpan(s string) string {
 
 // plain returns the text of a line without markup.
 func (l line) plain() string {
+	if len(l) == 1 {
+		return l[0].text
+	}
+	n := 0
+	for _, s := range l {
+		n += len(s.text)
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, s := range l {
 		b.WriteString(s.text)
 	}
@@ -67,14 +75,19 @@ func (l line) plain() string {
 
 // mrkdwn returns the line as Slack mrkdwn: API text escaped, bold marked.
 func (l line) mrkdwn() string {
+	n := 0
+	for _, s := range l {
+		n += len(s.text) + 2
+	}
 	var b strings.Builder
+	b.Grow(n)
 	for _, s := range l {
 		if s.bold && strings.TrimSpace(s.text) != "" {
 			b.WriteByte('*')
 			b.WriteString(escapeBold(s.text))
 			b.WriteByte('*')
 		} else {
-			b.WriteString(Escape(s.text))
+			b.WriteString(escape(s.text))
 		}
 	}
 	return b.String()
@@ -94,8 +107,11 @@ const (
 )
 
 type block struct {
-	kind   blockKind
-	lines  []line // header and context: one line; section: several
+	kind  blockKind
+	lines []line // header and context: one line; section: several
+	// mrkdwn, if set, is the lines' mrkdwn, kept from when the renderer
+	// measured them so that they are not written twice.
+	mrkdwn []string
 	fields []field
 }
 
@@ -117,6 +133,12 @@ func (d *doc) header(s string) {
 }
 func (d *doc) section(lines ...line) {
 	d.blocks = append(d.blocks, block{kind: sectionBlock, lines: lines})
+}
+
+// measuredSection is section for lines whose mrkdwn the renderer has
+// written already, to measure them.
+func (d *doc) measuredSection(lines []line, mrkdwn []string) {
+	d.blocks = append(d.blocks, block{kind: sectionBlock, lines: lines, mrkdwn: mrkdwn})
 }
 func (d *doc) fields(fs ...field) { d.blocks = append(d.blocks, block{kind: fieldsBlock, fields: fs}) }
 func (d *doc) context(spans ...span) {
@@ -196,7 +218,7 @@ type Message struct {
 	// Plain is the console's plain-text form.
 	Plain string
 	// Key identifies an alert message across restarts, so a Sender can
-	// find it again (see Finder); empty for command answers.
+	// find it again (see delivery.Finder); empty for command answers.
 	Key string
 }
 
@@ -206,24 +228,36 @@ type Message struct {
 // to stay within the limits; this is the last line of defence, not the
 // layout.
 func (d *doc) render() Message {
-	return Message{Text: cut(d.notify.mrkdwn(), maxTopText), Blocks: d.slackBlocks(), Plain: d.plainText()}
+	blocks, size := d.slackBlocks()
+	return Message{Text: cut(d.notify.mrkdwn(), maxTopText), Blocks: blocks, Plain: d.plainText(size)}
+}
+
+// TextOnly is m as top-level text alone, for a receiver that refused its
+// blocks: the plain text, escaped and within Slack's 40,000 characters, with
+// the same Key so that it is found again after a crash.
+func (m Message) TextOnly() Message {
+	// Escape first: escaping lengthens the text, and cut keeps whole
+	// entities.
+	return Message{Text: cut(escape(m.Plain), 39000), Key: m.Key}
 }
 
 // cutShort ends a message that had to be cut.
 const cutShort = "_This answer was cut short to fit in one Slack message._"
 
-func (d *doc) slackBlocks() []slack.Block {
-	var out []slack.Block
+// slackBlocks writes the blocks as Block Kit, and counts the characters of
+// text they hold.
+func (d *doc) slackBlocks() ([]slack.Block, int) {
+	out := make([]slack.Block, 0, min(len(d.blocks), maxBlocks))
 	total := 0
 	for _, b := range d.blocks {
 		blocks, n := b.slack()
 		if len(out)+len(blocks) > maxBlocks-1 || total+n > maxBlocksText-len(cutShort) {
-			return append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutShort, false, false)))
+			return append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutShort, false, false))), total
 		}
 		out = append(out, blocks...)
 		total += n
 	}
-	return out
+	return out, total
 }
 
 // slack writes one block as Block Kit (a fields block may need several)
@@ -234,7 +268,7 @@ func (b *block) slack() ([]slack.Block, int) {
 		t := cut(b.lines[0].plain(), maxHeaderText)
 		return []slack.Block{slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, t, true, false))}, utf8.RuneCountInString(t)
 	case sectionBlock:
-		t := mrkdwnObject(joinMrkdwn(b.lines), maxSectionText)
+		t := mrkdwnObject(b.joinMrkdwn(), maxSectionText)
 		return []slack.Block{slack.NewSectionBlock(t, nil, nil)}, utf8.RuneCountInString(t.Text)
 	case fieldsBlock:
 		var out []slack.Block
@@ -243,7 +277,7 @@ func (b *block) slack() ([]slack.Block, int) {
 			end := min(start+maxFields, len(b.fields))
 			objs := make([]*slack.TextBlockObject, 0, end-start)
 			for _, f := range b.fields[start:end] {
-				t := mrkdwnObject("*"+Escape(f.label)+"*\n"+f.value.mrkdwn(), maxFieldText)
+				t := mrkdwnObject("*"+escape(f.label)+"*\n"+f.value.mrkdwn(), maxFieldText)
 				objs = append(objs, t)
 				n += utf8.RuneCountInString(t.Text)
 			}
@@ -274,27 +308,34 @@ func mrkdwnObject(s string, limit int) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, cut(s, limit), false, false)
 }
 
-func joinMrkdwn(lines []line) string {
-	parts := make([]string, len(lines))
-	for i, l := range lines {
+// joinMrkdwn is a section's lines as mrkdwn, one a line.
+func (b *block) joinMrkdwn() string {
+	if b.mrkdwn != nil {
+		return strings.Join(b.mrkdwn, "\n")
+	}
+	parts := make([]string, len(b.lines))
+	for i, l := range b.lines {
 		parts[i] = l.mrkdwn()
 	}
 	return strings.Join(parts, "\n")
 }
 
-func (d *doc) plainText() string {
+// plainText writes the doc for the console; size, the characters of its
+// Slack text, is about as long.
+func (d *doc) plainText(size int) string {
 	var b strings.Builder
+	b.Grow(size + 64)
 	for i, bl := range d.blocks {
 		if i > 0 && bl.kind == headerBlock {
 			b.WriteByte('\n')
 		}
 		switch bl.kind {
 		case headerBlock:
-			b.WriteString(bl.lines[0].plain())
+			writePlain(&b, bl.lines[0])
 			b.WriteByte('\n')
 		case sectionBlock:
 			for _, l := range bl.lines {
-				b.WriteString(l.plain())
+				writePlain(&b, l)
 				b.WriteByte('\n')
 			}
 		case fieldsBlock:
@@ -302,12 +343,12 @@ func (d *doc) plainText() string {
 				b.WriteString("  ")
 				b.WriteString(f.label)
 				b.WriteString(": ")
-				b.WriteString(f.value.plain())
+				writePlain(&b, f.value)
 				b.WriteByte('\n')
 			}
 		case contextBlock:
 			b.WriteString("  ")
-			b.WriteString(bl.lines[0].plain())
+			writePlain(&b, bl.lines[0])
 			b.WriteByte('\n')
 		case dividerBlock:
 			b.WriteString("  ----\n")
@@ -316,47 +357,9 @@ func (d *doc) plainText() string {
 	return b.String()
 }
 
-// Escape makes API text safe in Slack mrkdwn and top-level text: Slack
-// parses <!channel>, <@U…>, <#C…> and <url|text> there, and &, < and > are
-// the only characters it lets one escape.
-func Escape(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
+// writePlain writes the text of a line without markup.
+func writePlain(b *strings.Builder, l line) {
+	for _, s := range l {
+		b.WriteString(s.text)
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 8)
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// escapeBold escapes text to sit between the asterisks of bold. mrkdwn has
-// no escape for "*", so an asterisk in a name, which would end the bold
-// early, becomes the look-alike "∗".
-func escapeBold(s string) string {
-	return strings.ReplaceAll(Escape(s), "*", "∗")
-}
-
-// cut shortens s to at most n characters, ending in an ellipsis, without
-// splitting an escape sequence such as &amp; or a character.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)[:n-1]
-	// Do not leave half an entity: "&am" would show as text.
-	if i := strings.LastIndexByte(string(runes), '&'); i >= 0 && !strings.Contains(string(runes)[i:], ";") {
-		runes = []rune(string(runes)[:i])
-	}
-	return string(runes) + "…"
 }

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/resellerbot/resellerbot/bot/commands"
+	"github.com/resellerbot/resellerbot/bot/render"
 )
 
 // Console stands in for Slack in the demo: alerts print as plain text and
@@ -23,8 +26,8 @@ type Console struct {
 // NewConsole returns a Console writing to out.
 func NewConsole(out io.Writer) *Console { return &Console{out: out} }
 
-// Send implements Sender by printing the message.
-func (c *Console) Send(_ context.Context, m Message, replyTo string) (string, error) {
+// Send implements delivery.Sender by printing the message.
+func (c *Console) Send(_ context.Context, m render.Message, replyTo string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sent++
@@ -50,7 +53,7 @@ func (c *Console) printf(format string, args ...any) {
 // Serve reads commands from in, one a line ("/orgs low", "/org acme",
 // "help"), and prints the answers until in ends, "quit" is typed or ctx
 // ends. The slash is optional.
-func (c *Console) Serve(ctx context.Context, in io.Reader, commands *Commands) error {
+func (c *Console) Serve(ctx context.Context, in io.Reader, cmds *commands.Commands) error {
 	lines := make(chan string)
 	errs := make(chan error, 1)
 	go func() {
@@ -84,7 +87,7 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, commands *Commands) e
 				cmd, args = "/org", "help"
 			}
 			c.mu.Lock()
-			for i, answer := range commands.Handle(cmd, args) {
+			for i, answer := range cmds.Handle(cmd, args) {
 				title := text
 				if i > 0 {
 					title += " (continued)"

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 	"github.com/resellerbot/resellerbot/store"
@@ -37,7 +37,7 @@ import (
 //
 //   - BenchmarkFetchDiscard: GET, body copied to io.Discard: the floor.
 //   - BenchmarkFetchDecode: omni.Client.Organizations (fetch + decode).
-//   - BenchmarkPollCycle: bot.Poller.Poll: fetch, decode, alerts.Evaluate,
+//   - BenchmarkPollCycle: poll.Poller.Poll: fetch, decode, alerts.Evaluate,
 //     store.Commit into a bbolt file.
 //
 // The last two report "x-fetch-only", their time over the floor's, timed in
@@ -250,7 +250,7 @@ func BenchmarkPollCycle(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	p := bot.NewPoller(bot.PollerConfig{
+	p := poll.New(poll.Config{
 		Fetcher: newClient(b, url, hc),
 		Store:   st,
 		Rules:   alerts.DefaultRules(),

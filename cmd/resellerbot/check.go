@@ -12,6 +12,8 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/delivery"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/internal/config"
 )
 
@@ -64,13 +66,13 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	if err == nil {
 		report("slack bot token", fmt.Sprintf("bot %s (%s) in workspace %s", auth.User, auth.UserID, auth.Team), nil)
 	} else {
-		report("slack bot token", "", slackHint(err, "check slack.bot_token (xoxb-…)"))
+		report("slack bot token", "", slackHint(err, adviceCheckBotToken))
 	}
 
 	if _, _, err := socketmode.New(api).OpenContext(ctx); err == nil {
 		report("slack app token", "socket mode connection can be opened", nil)
 	} else {
-		report("slack app token", "", slackHint(err, "check slack.app_token (xapp-… with connections:write) and that socket mode is on"))
+		report("slack app token", "", slackHint(err, adviceCheckAppToken))
 	}
 
 	report("slack alert channel", cfg.Slack.AlertChannel+": the bot may post there", checkChannel(ctx, api, cfg.Slack.AlertChannel))
@@ -78,7 +80,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	report("store", cfg.Store.Path+" opens", storeErr)
 
 	if failed > 0 {
-		return fmt.Errorf("%s failed", plural(failed, "check"))
+		return fmt.Errorf("%s failed", render.Plural(failed, "check"))
 	}
 	return nil
 }
@@ -90,7 +92,7 @@ func checkChannel(ctx context.Context, api *slack.Client, channel string) error 
 	postAt := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
 	_, id, err := api.ScheduleMessageContext(ctx, channel, postAt, slack.MsgOptionText("resellerbot check", false))
 	if err != nil {
-		if se, ok := bot.ClassifySlackError(err, channel).(*bot.SendError); ok && se.Hint != "" {
+		if se, ok := adviseSlack(bot.ClassifySlackError(err, channel)).(*delivery.SendError); ok && se.Hint != "" {
 			return fmt.Errorf("%v: %s", err, se.Hint)
 		}
 		return err

@@ -11,6 +11,9 @@ import (
 
 	"github.com/resellerbot/resellerbot/alerts"
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/commands"
+	"github.com/resellerbot/resellerbot/bot/delivery"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 	"github.com/resellerbot/resellerbot/store"
@@ -64,17 +67,17 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 
 	console := bot.NewConsole(e.stdout)
 	rules := alerts.DefaultRules()
-	commands := bot.NewCommands(rules.LowBalance, time.Now)
-	commands.UseHistory(st)
-	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: console, Logger: log})
+	cmds := commands.New(rules.LowBalance, time.Now)
+	cmds.UseHistory(st)
+	deliverer := delivery.New(delivery.Config{Store: st, Sender: console, Logger: log})
 	firstPoll := make(chan struct{})
 	var once sync.Once
-	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
-		OnPoll: func(r bot.PollResult) {
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
-				commands.SetSnapshot(r.Snapshot)
+				cmds.SetSnapshot(r.Snapshot)
 			}
-			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
+			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			deliverer.Kick()
 			once.Do(func() { close(firstPoll) })
 		}})
@@ -104,7 +107,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	case <-firstPoll:
 	case <-ctx.Done():
 	}
-	err = console.Serve(ctx, e.stdin, commands)
+	err = console.Serve(ctx, e.stdin, cmds)
 	if *duration > 0 && err == nil {
 		// With a set duration, the end of input (a script piped in) does not
 		// end the demo early.

@@ -13,7 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/store"
 )
 
@@ -32,7 +32,7 @@ func newHealthState(interval time.Duration) *healthState {
 	return &healthState{interval: interval, now: time.Now}
 }
 
-func (h *healthState) observePoll(r bot.PollResult) {
+func (h *healthState) observePoll(r poll.Result) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if r.Err != nil {

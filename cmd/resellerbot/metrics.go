@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/slack-go/slack"
 
-	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
@@ -78,7 +78,7 @@ func (m *metrics) watch(outboxDepth func() float64, connected func() bool) {
 	)
 }
 
-func (m *metrics) observePoll(r bot.PollResult) {
+func (m *metrics) observePoll(r poll.Result) {
 	m.pollDuration.Observe(r.Duration.Seconds())
 	for i := range r.Events {
 		m.alerts.WithLabelValues(string(r.Events[i].Kind)).Inc()

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 	"github.com/resellerbot/resellerbot/store"
@@ -66,7 +66,7 @@ func BenchmarkPollCycle5000x10(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: alerts.DefaultRules(),
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: alerts.DefaultRules(),
 		Logger: slog.New(slog.DiscardHandler)})
 	ctx := context.Background()
 	if _, err := poller.Poll(ctx); err != nil { // the baseline poll

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/poll"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/internal/config"
 )
 
@@ -38,10 +39,10 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	}
 	defer st.Close()
 
-	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: alertRules(cfg), Logger: log})
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: alertRules(cfg), Logger: log})
 	ctx, cancel := context.WithTimeout(ctx, pollTimeout(cfg))
 	defer cancel()
-	var res bot.PollResult
+	var res poll.Result
 	if *dryRun {
 		res, err = poller.DryRun(ctx)
 	} else {
@@ -63,12 +64,12 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 				*alerts.Event
 				Rule string `json:"rule,omitempty"`
 				Text string `json:"text"`
-			}{ev, config.RuleText(ev), bot.EventText(ev, now)}); err != nil {
+			}{ev, config.RuleText(ev), render.EventText(ev, now)}); err != nil {
 				return err
 			}
 			continue
 		}
-		fmt.Fprintf(e.stdout, "%s\t%s\n", ev.Kind, bot.EventText(ev, now))
+		fmt.Fprintf(e.stdout, "%s\t%s\n", ev.Kind, render.EventText(ev, now))
 	}
 	if !*dryRun {
 		// Printed is delivered: keep `run` from posting these again.
@@ -84,13 +85,6 @@ func cmdPoll(ctx context.Context, args []string, e env) error {
 	}
 	fmt.Fprintf(e.stderr, "resellerbot: polled %d orgs and %d users in %s: %s (%s)\n",
 		len(res.Snapshot.Orgs), res.Snapshot.UserCount(), res.Duration.Round(time.Millisecond),
-		plural(len(res.Events), "event"), what)
+		render.Plural(len(res.Events), "event"), what)
 	return nil
-}
-
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
 }

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/commands"
+	"github.com/resellerbot/resellerbot/bot/delivery"
+	"github.com/resellerbot/resellerbot/bot/poll"
 	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/store"
 )
@@ -44,10 +47,10 @@ type runHooks struct {
 
 // botRuntime is a running bot's parts, for the HTTP endpoints and tests.
 type botRuntime struct {
-	commands  *bot.Commands
+	commands  *commands.Commands
 	app       *bot.App
-	deliverer *bot.Deliverer
-	poller    *bot.Poller
+	deliverer *delivery.Deliverer
+	poller    *poll.Poller
 	health    *healthState
 	// httpAddr is where /healthz, /readyz and /metrics listen, if anywhere.
 	httpAddr string
@@ -65,18 +68,18 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	rules := alertRules(cfg)
 	health := newHealthState(cfg.Poll.Interval.D())
 	metrics := newMetrics()
-	commands := bot.NewCommands(rules.LowBalance, time.Now)
-	commands.UseHistory(st)
+	cmds := commands.New(rules.LowBalance, time.Now)
+	cmds.UseHistory(st)
 	api := bot.NewSlackClient(slackConfig(cfg, log))
-	app := bot.NewApp(slackConfig(cfg, log), api, commands)
-	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: bot.NewSlackSender(api, cfg.Slack.AlertChannel),
+	app := bot.NewApp(slackConfig(cfg, log), api, cmds)
+	deliverer := delivery.New(delivery.Config{Store: st, Sender: advisedSlack{bot.NewSlackSender(api, cfg.Slack.AlertChannel)},
 		Logger: log, OnSend: metrics.observeSend})
-	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
-		OnPoll: func(r bot.PollResult) {
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
-				commands.SetSnapshot(r.Snapshot)
+				cmds.SetSnapshot(r.Snapshot)
 			}
-			commands.SetHealth(bot.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
+			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			health.observePoll(r)
 			metrics.observePoll(r)
 			deliverer.Kick()
@@ -88,11 +91,11 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 		return err
 	}
 	if snap != nil {
-		commands.SetSnapshot(snap)
+		cmds.SetSnapshot(snap)
 		health.restore(snap.PolledAt)
 		metrics.restore(snap)
 	}
-	commands.SetHealth(bot.Health{Failures: state.Failures, FailingSince: state.FailingSince})
+	cmds.SetHealth(commands.Health{Failures: state.Failures, FailingSince: state.FailingSince})
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -106,14 +109,14 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 			}
 		}()
 	}
-	goRun("slack", app.Run)
+	goRun("slack", func(ctx context.Context) error { return adviseSlackApp(app.Run(ctx)) })
 	goRun("delivery", func(ctx context.Context) error {
 		if err := deliverer.Run(ctx); !errors.Is(err, context.Canceled) {
 			return err
 		}
 		return nil
 	})
-	rt := &botRuntime{commands: commands, app: app, deliverer: deliverer, poller: poller, health: health}
+	rt := &botRuntime{commands: cmds, app: app, deliverer: deliverer, poller: poller, health: health}
 	if cfg.HTTP.Listen != "" {
 		srv, err := startHTTP(cfg.HTTP.Listen, rt, st, metrics, log)
 		if err != nil {

@@ -1,157 +1,26 @@
-package bot
+package render_test
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/bot/commands"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
-// The fuzz targets here run their seed corpus (f.Add and
-// testdata/fuzz/<FuzzName>/) in a plain `go test`, and explore with
+// FuzzEscaping runs its seed corpus (f.Add and testdata/fuzz/FuzzEscaping/)
+// in a plain `go test`, and explores with
 //
-//	go test -run '^$' -fuzz '^FuzzLookup$' -fuzztime 5s ./bot
-//	go test -run '^$' -fuzz '^FuzzEscaping$' -fuzztime 5s ./bot
-
-// maxFuzzOrgs bounds the orgs one FuzzLookup input makes, so that an input
-// stays a few milliseconds however long it is.
-const maxFuzzOrgs = 64
-
-// FuzzLookup builds an index over orgs named by the input (one name a line)
-// and checks Lookup's contract: no panic; one org or candidates, all from
-// the snapshot; an id finds its org; an exact name, in any case and with
-// extra spaces, finds an org with that name.
-func FuzzLookup(f *testing.F) {
-	f.Add("Acme Inc\nBeta Co\nAcme Logistics", "acme", int64(4001))
-	f.Add("Acme Inc\nacme   INC\nAcme", "  ACME inc ", int64(1))
-	f.Add("4002\nBeta Co\n#4001", "4002", int64(4001))
-	f.Add("Café Müller\nNørdic Labs\nŌkami", "café", int64(-3))
-	f.Add("<!channel> & Co\n*bold*\n", "<!channel>", int64(9223372036854775806))
-	f.Add("Summit Health\nSummit Realty\nSumit Dental", "sumit helth", int64(0))
-	f.Add(strings.Repeat("Same\n", 30), "same", int64(10))
-	f.Add("\t \n\n  ", " ", int64(5))
-	f.Add("İstanbul\nıi\nSS ß", "istanbul", int64(77))
-	f.Fuzz(func(t *testing.T, names, query string, firstID int64) {
-		snap := fuzzSnapshot(names, firstID)
-		ix := NewIndex(snap, alerts.DefaultRules().LowBalance)
-		inSnap := func(o *omni.Org) bool {
-			for i := range snap.Orgs {
-				if o == &snap.Orgs[i] {
-					return true
-				}
-			}
-			return false
-		}
-		check := func(q string) Match {
-			m := ix.Lookup(q)
-			switch {
-			case m.Org != nil && len(m.Candidates) > 0:
-				t.Fatalf("Lookup(%q) returned an org and %d candidates", q, len(m.Candidates))
-			case m.Org != nil && !inSnap(m.Org):
-				t.Fatalf("Lookup(%q) returned org %d, not one of the snapshot's", q, m.Org.ID)
-			case len(m.Candidates) == 1:
-				t.Fatalf("Lookup(%q) returned one candidate instead of the org", q)
-			case len(m.Candidates) > maxCandidates:
-				t.Fatalf("Lookup(%q) returned %d candidates, at most %d", q, len(m.Candidates), maxCandidates)
-			case m.More < 0 || (m.More > 0 && len(m.Candidates) != maxCandidates):
-				t.Fatalf("Lookup(%q): %d candidates and %d more", q, len(m.Candidates), m.More)
-			}
-			for _, c := range m.Candidates {
-				if !inSnap(c) {
-					t.Fatalf("Lookup(%q) returned candidate %d, not one of the snapshot's", q, c.ID)
-				}
-			}
-			return m
-		}
-
-		check(query)
-
-		ids := map[int64]bool{}
-		for i := range snap.Orgs {
-			ids[snap.Orgs[i].ID] = true
-		}
-		for i := range snap.Orgs {
-			o := &snap.Orgs[i]
-			id := strconv.FormatInt(o.ID, 10)
-			for _, q := range []string{id, "#" + id, "  " + id + " "} {
-				if m := check(q); m.Org == nil || m.Org.ID != o.ID {
-					t.Fatalf("Lookup(%q) = %+v, want org %d", q, m, o.ID)
-				}
-			}
-
-			want := normalize(o.Name)
-			if want == "" {
-				continue // a blank name cannot be asked for
-			}
-			if n, err := strconv.ParseInt(strings.TrimPrefix(want, "#"), 10, 64); err == nil && ids[n] {
-				continue // an id wins over a name that reads like one
-			}
-			for _, q := range []string{o.Name, "  " + strings.Join(strings.Fields(swapCase(o.Name)), "   ") + "\t"} {
-				m := check(q)
-				if m.Org != nil {
-					if got := normalize(m.Org.Name); got != want {
-						t.Fatalf("Lookup(%q) found %q, want a name equal to %q", q, m.Org.Name, o.Name)
-					}
-					continue
-				}
-				if len(m.Candidates) == 0 {
-					t.Fatalf("Lookup(%q) found nothing; org %d is named %q", q, o.ID, o.Name)
-				}
-				if m.Fuzzy {
-					t.Fatalf("Lookup(%q) matched fuzzily; org %d has that exact name", q, o.ID)
-				}
-				for _, c := range m.Candidates {
-					if got := normalize(c.Name); got != want {
-						t.Fatalf("Lookup(%q) offered %q among exact matches for %q", q, c.Name, o.Name)
-					}
-				}
-			}
-		}
-	})
-}
-
-// fuzzSnapshot makes a snapshot of the orgs named one a line in names, with
-// ids counting from firstID, as the decoder would hand it over: valid
-// UTF-8, sorted by id, unique.
-func fuzzSnapshot(names string, firstID int64) *omni.Snapshot {
-	snap := &omni.Snapshot{PolledAt: now, Reseller: omni.Reseller{ID: 1, Name: "Fuzz Reseller"}}
-	for i, name := range strings.Split(strings.ToValidUTF8(names, "\uFFFD"), "\n") {
-		if i == maxFuzzOrgs {
-			break
-		}
-		id := firstID + int64(i)*7 // may wrap around; Normalize sorts
-		snap.Orgs = append(snap.Orgs, omni.Org{ID: id, Name: name, Balance: float64(i * 10), CostPerMin: 0.1, Currency: "$"})
-	}
-	snap.Normalize()
-	return snap
-}
-
-// swapCase changes the case of every letter whose other case folds back to
-// it (so not "ı" or "ſ", which lower-case to other letters).
-func swapCase(s string) string {
-	return strings.Map(func(r rune) rune {
-		var o rune
-		if unicode.IsUpper(r) {
-			o = unicode.ToLower(r)
-		} else {
-			o = unicode.ToUpper(r)
-		}
-		if unicode.ToLower(o) != unicode.ToLower(r) {
-			return r
-		}
-		return o
-	}, s)
-}
+//	go test -run '^$' -fuzz '^FuzzEscaping$' -fuzztime 5s ./bot/render
 
 // FuzzEscaping renders every answer and every alert kind with API text from
 // the input and checks that nothing in mrkdwn or the notification text can
@@ -198,8 +67,8 @@ func (in fuzzInput) valid() fuzzInput {
 }
 
 // messages renders every answer and every alert for the input.
-func (in fuzzInput) messages() map[string]Message {
-	out := map[string]Message{}
+func (in fuzzInput) messages() map[string]render.Message {
+	out := map[string]render.Message{}
 	var menus omni.Flags
 	menus.Set(omni.KnownFlags()[0].Key, true)
 	menus.Set(in.flagKey, true)
@@ -220,9 +89,9 @@ func (in fuzzInput) messages() map[string]Message {
 		},
 	}
 	snap.Normalize()
-	cmds := NewCommands(alerts.DefaultRules().LowBalance, func() time.Time { return now })
+	cmds := commands.New(alerts.DefaultRules().LowBalance, func() time.Time { return now })
 	cmds.SetSnapshot(snap)
-	cmds.SetHealth(Health{Failures: 2, FailingSince: now.Add(-10 * time.Minute), LastError: in.other})
+	cmds.SetHealth(commands.Health{Failures: 2, FailingSince: now.Add(-10 * time.Minute), LastError: in.other})
 	for _, c := range [][2]string{
 		{"/orgs", ""}, {"/orgs", "low"}, {"/orgs", "page 2"}, {"/orgs", in.other},
 		{"/org", in.orgName}, {"/org", "4001"}, {"/org", "4002"}, {"/org", in.userName}, {"/org", in.email},
@@ -244,10 +113,10 @@ func (in fuzzInput) messages() map[string]Message {
 
 	events := in.events()
 	for i := range events {
-		b := Batch{PolledAt: now, Events: events[i : i+1]}
+		b := render.Batch{PolledAt: now, Events: events[i : i+1]}
 		out[fmt.Sprintf("card %d %s", i, events[i].Kind)] = b.Render(now)
 	}
-	for i, b := range planBatches(events, now) {
+	for i, b := range render.Batches(events, now) {
 		out[fmt.Sprintf("digest part %d", i+1)] = b.Render(now)
 	}
 	return out
@@ -292,36 +161,36 @@ func (in fuzzInput) events() []alerts.Event {
 }
 
 // checkMessage asserts the escaping and limits contract on one message.
-func checkMessage(t *testing.T, name string, m Message) {
+func checkMessage(t *testing.T, name string, m render.Message) {
 	t.Helper()
 	if !utf8.ValidString(m.Text) || !utf8.ValidString(m.Plain) {
 		t.Fatalf("%s: text or plain text is not valid UTF-8: %q", name, m.Text)
 	}
 	checkMrkdwn(t, name+": top-level text", m.Text)
-	if n := utf8.RuneCountInString(m.Text); n > maxTopText {
-		t.Fatalf("%s: top-level text has %d characters, limit %d", name, n, maxTopText)
+	if n := utf8.RuneCountInString(m.Text); n > render.MaxTopText {
+		t.Fatalf("%s: top-level text has %d characters, limit %d", name, n, render.MaxTopText)
 	}
-	if len(m.Blocks) > maxBlocks {
-		t.Fatalf("%s: %d blocks, Slack allows %d", name, len(m.Blocks), maxBlocks)
+	if len(m.Blocks) > render.MaxBlocks {
+		t.Fatalf("%s: %d blocks, Slack allows %d", name, len(m.Blocks), render.MaxBlocks)
 	}
 	plainLTs := 0 // "<" in plain_text objects, where Slack parses nothing
 	for i, b := range m.Blocks {
 		switch b := b.(type) {
 		case *slack.HeaderBlock:
-			checkText(t, fmt.Sprintf("%s: block %d (header)", name, i), b.Text, slack.PlainTextType, maxHeaderText)
+			checkText(t, fmt.Sprintf("%s: block %d (header)", name, i), b.Text, slack.PlainTextType, render.MaxHeaderText)
 			plainLTs += strings.Count(b.Text.Text, "<")
 		case *slack.SectionBlock:
 			if b.Text == nil && len(b.Fields) == 0 {
 				t.Fatalf("%s: block %d is an empty section", name, i)
 			}
 			if b.Text != nil {
-				checkText(t, fmt.Sprintf("%s: block %d (section)", name, i), b.Text, "", maxSectionText)
+				checkText(t, fmt.Sprintf("%s: block %d (section)", name, i), b.Text, "", render.MaxSectionText)
 			}
-			if len(b.Fields) > maxFields {
-				t.Fatalf("%s: block %d has %d fields, Slack allows %d", name, i, len(b.Fields), maxFields)
+			if len(b.Fields) > render.MaxFields {
+				t.Fatalf("%s: block %d has %d fields, Slack allows %d", name, i, len(b.Fields), render.MaxFields)
 			}
 			for j, f := range b.Fields {
-				checkText(t, fmt.Sprintf("%s: block %d field %d", name, i, j), f, "", maxFieldText)
+				checkText(t, fmt.Sprintf("%s: block %d field %d", name, i, j), f, "", render.MaxFieldText)
 			}
 		case *slack.ContextBlock:
 			els := b.ContextElements.Elements
@@ -333,7 +202,7 @@ func checkMessage(t *testing.T, name string, m Message) {
 				if !ok {
 					t.Fatalf("%s: block %d element %d is a %T", name, i, j, el)
 				}
-				checkText(t, fmt.Sprintf("%s: block %d (context) element %d", name, i, j), to, "", maxContextText)
+				checkText(t, fmt.Sprintf("%s: block %d (context) element %d", name, i, j), to, "", render.MaxContextText)
 			}
 		case *slack.DividerBlock:
 		default:

@@ -1,4 +1,4 @@
-package bot
+package poll
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/bot/delivery"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/store"
 )
@@ -19,8 +20,8 @@ type Fetcher interface {
 	Organizations(ctx context.Context) (*omni.Snapshot, error)
 }
 
-// PollerConfig wires a Poller.
-type PollerConfig struct {
+// Config wires a Poller.
+type Config struct {
 	Fetcher Fetcher
 	Store   *store.Store
 	Rules   alerts.Rules
@@ -30,14 +31,14 @@ type PollerConfig struct {
 	Logger *slog.Logger
 	// OnPoll, if set, is called after every poll that was stored (not for
 	// dry runs), from the polling goroutine.
-	OnPoll func(PollResult)
+	OnPoll func(Result)
 }
 
 // Poller runs poll cycles: fetch, evaluate, store. A failed fetch is never
 // diffed: it only counts towards an outage notice, so an outage can never
 // look like every org was removed.
 type Poller struct {
-	cfg PollerConfig
+	cfg Config
 	// mu makes polls run one at a time, whoever calls; it guards the
 	// fields below.
 	mu sync.Mutex
@@ -51,8 +52,8 @@ type Poller struct {
 	lastFailure string
 }
 
-// PollResult says what one poll did.
-type PollResult struct {
+// Result says what one poll did.
+type Result struct {
 	// At is when the poll ended.
 	At time.Time
 	// Snapshot is the fetched snapshot; nil when the fetch failed.
@@ -76,8 +77,8 @@ type PollResult struct {
 	RetryAt time.Time
 }
 
-// NewPoller returns a Poller.
-func NewPoller(cfg PollerConfig) *Poller {
+// New returns a Poller.
+func New(cfg Config) *Poller {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -123,7 +124,7 @@ func (p *Poller) state() (alerts.State, error) {
 	}
 	var st alerts.State
 	if err := json.Unmarshal(raw, &st); err != nil {
-		return alerts.State{}, fmt.Errorf("bot: stored alert state: %w", err)
+		return alerts.State{}, fmt.Errorf("poll: stored alert state: %w", err)
 	}
 	return st, nil
 }
@@ -132,7 +133,7 @@ func (p *Poller) state() (alerts.State, error) {
 // transaction. It returns the fetch error of a failed poll after storing
 // that failure. If ctx ends during the fetch (shutdown), nothing is stored:
 // an abandoned poll is not an API failure.
-func (p *Poller) Poll(ctx context.Context) (PollResult, error) {
+func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	return p.poll(ctx, pollStored)
 }
 
@@ -149,12 +150,12 @@ func problem(err error) string {
 
 // PollOnce is Poll for a one-off run (the poll command): a failed fetch
 // stores nothing, since there is no run of polls for it to count towards.
-func (p *Poller) PollOnce(ctx context.Context) (PollResult, error) {
+func (p *Poller) PollOnce(ctx context.Context) (Result, error) {
 	return p.poll(ctx, pollOnce)
 }
 
 // DryRun fetches and evaluates like Poll but stores nothing.
-func (p *Poller) DryRun(ctx context.Context) (PollResult, error) {
+func (p *Poller) DryRun(ctx context.Context) (Result, error) {
 	return p.poll(ctx, dryRun)
 }
 
@@ -166,7 +167,7 @@ const (
 	dryRun
 )
 
-func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
+func (p *Poller) poll(ctx context.Context, mode pollMode) (Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	res, err := p.pollLocked(ctx, mode)
@@ -184,25 +185,25 @@ func (p *Poller) poll(ctx context.Context, mode pollMode) (PollResult, error) {
 	return res, err
 }
 
-func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (PollResult, error) {
+func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) {
 	start := p.cfg.Now()
 	log := p.cfg.Logger
 	if mode == pollStored && start.Before(p.notBefore) {
 		log.Debug("poll skipped: the API asked to wait", "until", p.notBefore)
-		return PollResult{At: start, Skipped: true, RetryAt: p.notBefore}, nil
+		return Result{At: start, Skipped: true, RetryAt: p.notBefore}, nil
 	}
 
 	prev, err := p.latest()
 	if err != nil {
-		return PollResult{}, err
+		return Result{}, err
 	}
 	st, err := p.state()
 	if err != nil {
-		return PollResult{}, err
+		return Result{}, err
 	}
 
 	snap, fetchErr := p.cfg.Fetcher.Organizations(ctx)
-	res := PollResult{At: p.cfg.Now(), Snapshot: snap, Err: fetchErr}
+	res := Result{At: p.cfg.Now(), Snapshot: snap, Err: fetchErr}
 	// Cancelled means shut down: the poll is abandoned, not failed. A
 	// deadline that passed means the API was too slow: a failure like any.
 	if fetchErr != nil && errors.Is(ctx.Err(), context.Canceled) {
@@ -228,13 +229,13 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (PollResult, err
 
 	commit.State, err = json.Marshal(res.State)
 	if err != nil {
-		return res, fmt.Errorf("bot: encode alert state: %w", err)
+		return res, fmt.Errorf("poll: encode alert state: %w", err)
 	}
 	polledAt := res.At
 	if snap != nil {
 		polledAt = snap.PolledAt
 	}
-	if commit.Messages, err = Plan(res.Events, polledAt); err != nil {
+	if commit.Messages, err = delivery.Plan(res.Events, polledAt); err != nil {
 		return res, err
 	}
 	written, err := p.cfg.Store.Commit(commit)

@@ -1,4 +1,4 @@
-package bot
+package commands
 
 import (
 	"testing"
@@ -15,12 +15,12 @@ func BenchmarkIndex10000(b *testing.B) {
 	rule := alerts.DefaultRules().LowBalance
 	b.ReportAllocs()
 	for b.Loop() {
-		NewIndex(snap, rule)
+		newIndex(snap, rule)
 	}
 }
 
 func BenchmarkLookup10000(b *testing.B) {
-	ix := NewIndex(syntheticSnapshot(10000, 1), alerts.DefaultRules().LowBalance)
+	ix := newIndex(syntheticSnapshot(10000, 1), alerts.DefaultRules().LowBalance)
 	for _, q := range []struct{ name, query string }{
 		{"id", "9000"},
 		{"exact", "org 04242 studio"},
@@ -29,12 +29,12 @@ func BenchmarkLookup10000(b *testing.B) {
 		{"fuzzy", "org 04242 studo"},
 	} {
 		b.Run(q.name, func(b *testing.B) {
-			if m := ix.Lookup(q.query); m.Org == nil && len(m.Candidates) == 0 {
+			if m := ix.lookup(q.query); m.org == nil && len(m.candidates) == 0 {
 				b.Fatalf("%q finds nothing", q.query)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				ix.Lookup(q.query)
+				ix.lookup(q.query)
 			}
 		})
 	}
@@ -54,29 +54,4 @@ func BenchmarkOrg10000(b *testing.B) {
 	for b.Loop() {
 		c.Handle("/org", "org 04242 studio")
 	}
-}
-
-func BenchmarkPlanBurst1000(b *testing.B) {
-	events := burst(1000)
-	b.ReportAllocs()
-	var messages int
-	for b.Loop() {
-		out, err := Plan(events, now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		messages = len(out)
-	}
-	b.ReportMetric(float64(messages), "messages")
-}
-
-func BenchmarkRenderDigest(b *testing.B) {
-	batches := planBatches(burst(1000), now)
-	b.ReportAllocs()
-	for b.Loop() {
-		for i := range batches {
-			batches[i].Render(now)
-		}
-	}
-	b.ReportMetric(float64(len(batches)), "messages")
 }

@@ -1,10 +1,13 @@
-package bot
+package render
 
 import (
 	"math"
 	"testing"
 	"time"
 )
+
+// now is the tests' clock reading.
+var now = time.Date(2026, 11, 27, 16, 5, 0, 0, time.UTC)
 
 func TestMoney(t *testing.T) {
 	tests := []struct {
@@ -24,8 +27,8 @@ func TestMoney(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := Money(tt.v, tt.symbol); got != tt.want {
-				t.Errorf("Money(%v, %q) = %q, want %q", tt.v, tt.symbol, got, tt.want)
+			if got := money(tt.v, tt.symbol); got != tt.want {
+				t.Errorf("money(%v, %q) = %q, want %q", tt.v, tt.symbol, got, tt.want)
 			}
 		})
 	}
@@ -33,8 +36,8 @@ func TestMoney(t *testing.T) {
 
 func TestRate(t *testing.T) {
 	for v, want := range map[float64]string{0.09: "$0.09/min", 0.2: "$0.20/min", 0.085: "$0.085/min", 0: "$0.00/min", 1.5: "$1.50/min"} {
-		if got := Rate(v, "$"); got != want {
-			t.Errorf("Rate(%v) = %q, want %q", v, got, want)
+		if got := rate(v, "$"); got != want {
+			t.Errorf("rate(%v) = %q, want %q", v, got, want)
 		}
 	}
 }
@@ -61,8 +64,8 @@ func TestRunwayInWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Runway(tt.d, tt.limited); got != tt.want {
-				t.Errorf("Runway(%v) = %q, want %q", tt.d, got, tt.want)
+			if got := runwayWords(tt.d, tt.limited); got != tt.want {
+				t.Errorf("runwayWords(%v) = %q, want %q", tt.d, got, tt.want)
 			}
 		})
 	}
@@ -79,11 +82,11 @@ func TestAgo(t *testing.T) {
 		{now.Add(-400 * 24 * time.Hour), "13 months ago"},
 	}
 	for _, tt := range tests {
-		if got := Ago(tt.t, now); got != tt.want {
-			t.Errorf("Ago(%v) = %q, want %q", tt.t, got, tt.want)
+		if got := ago(tt.t, now); got != tt.want {
+			t.Errorf("ago(%v) = %q, want %q", tt.t, got, tt.want)
 		}
 	}
-	if got := When(time.Time{}, now); got != "never" {
-		t.Errorf("When(zero) = %q", got)
+	if got := when(time.Time{}, now); got != "never" {
+		t.Errorf("when(zero) = %q", got)
 	}
 }

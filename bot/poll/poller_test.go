@@ -1,4 +1,4 @@
-package bot
+package poll
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func (f *pollerFixture) reopen(t *testing.T) {
 func (f *pollerFixture) poller() *Poller {
 	rules := alerts.DefaultRules()
 	rules.FailuresBeforeNotice = 2
-	return NewPoller(PollerConfig{Fetcher: f.client, Store: f.store, Rules: rules, Logger: slog.New(slog.DiscardHandler)})
+	return New(Config{Fetcher: f.client, Store: f.store, Rules: rules, Logger: slog.New(slog.DiscardHandler)})
 }
 
 func kinds(events []alerts.Event) []alerts.Kind {

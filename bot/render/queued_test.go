@@ -1,10 +1,24 @@
-package bot
+package render_test
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/bot/render/rendertest"
 )
+
+// decodeBatch reads an outbox body of that version.
+func decodeBatch(t *testing.T, body string) render.Batch {
+	t.Helper()
+	var b render.Batch
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
 
 // queuedCards are outbox bodies as the version before rule identifiers
 // queued them (events spelled their rule as text), one for each golden card
@@ -23,7 +37,7 @@ var queuedCards = map[string]string{
 		`"rule":"poll.failures_before_notice = 3","since":"2026-11-27T15:50:00Z","detail":"omnidim: server error (HTTP 502): Bad Gateway","count":3}]}`,
 }
 
-// queuedDigest is burst(4) planned by that version: a digest.
+// queuedDigest is rendertest.Burst(4) planned by that version: a digest.
 const queuedDigest = `{"polled_at":"2026-11-27T16:05:00Z","digest":true,"part":1,"parts":1,"total":4,"summary":"2 low balance, 1 new user, 1 permission change","events":[` +
 	`{"kind":"low_balance","at":"2026-11-27T16:05:00Z","org":{"id":4001,"name":"Customer Org 0000 Ltd","currency":"$"},"figures":{"balance":0,"cost_per_min":0.2,"runway":0,"runway_limited":true,"concurrent_call_limit":5,"users":3},"rule":"alerts.low_balance.below = 50","since":"2026-11-27T16:05:00Z"},` +
 	`{"kind":"new_user","at":"2026-11-27T16:05:00Z","org":{"id":4001,"name":"Customer Org 0000 Ltd","currency":"$"},"user":{"id":1,"name":"User 1","email":"user1@customer.example"},"changes":[{"field":"is_bots_menu_access","old":"off","new":"on"}]},` +
@@ -33,19 +47,13 @@ const queuedDigest = `{"polled_at":"2026-11-27T16:05:00Z","digest":true,"part":1
 func TestMessagesQueuedBeforeRuleIdentifiersRenderAsTheyDid(t *testing.T) {
 	for name, body := range queuedCards {
 		t.Run("the "+name+" card matches its golden file", func(t *testing.T) {
-			b, err := DecodeBatch([]byte(body))
-			if err != nil {
-				t.Fatal(err)
-			}
+			b := decodeBatch(t, body)
 			golden(t, "card_"+name, b.Render(now))
 		})
 	}
 	t.Run("a digest renders as one planned now", func(t *testing.T) {
-		b, err := DecodeBatch([]byte(queuedDigest))
-		if err != nil {
-			t.Fatal(err)
-		}
-		fresh := planBatches(burst(4), now)
+		b := decodeBatch(t, queuedDigest)
+		fresh := render.Batches(rendertest.Burst(4), now)
 		if len(fresh) != 1 {
 			t.Fatalf("burst(4) plans %d messages, want 1", len(fresh))
 		}

@@ -1,4 +1,4 @@
-package bot
+package delivery
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/store"
 )
 
@@ -18,12 +19,12 @@ type Sender interface {
 	// Send delivers m, as a reply in the thread of the message whose
 	// receipt is replyTo when replyTo is not empty, and returns the new
 	// message's receipt (for Slack, its ts).
-	Send(ctx context.Context, m Message, replyTo string) (receipt string, err error)
+	Send(ctx context.Context, m render.Message, replyTo string) (receipt string, err error)
 }
 
 // Finder is a Sender that can tell whether a message it may have delivered
 // before a crash did arrive, so it is not posted twice. Messages carry their
-// Key (Message.Key) for this.
+// Key (render.Message.Key) for this.
 type Finder interface {
 	// Find looks for a message with key delivered since the given time, in
 	// the thread of replyTo if that is not empty, and returns its receipt.
@@ -39,14 +40,17 @@ type SendError struct {
 	// RetryAfter is the receiver's explicit request to wait (HTTP 429).
 	RetryAfter time.Duration
 	// Permanent means retrying soon will not help until someone acts: a
-	// revoked token, a missing channel. Hint says what to do.
+	// revoked token, a missing channel. Reason says what is wrong, and Hint
+	// what to do.
 	Permanent bool
+	Reason    Reason
 	Hint      string
 	// Rejected means the receiver refuses this message's content (for
 	// Slack, invalid_blocks): the Deliverer falls back to plain text.
 	Rejected bool
 }
 
+// Error is the receiver's answer, with the hint when there is one.
 func (e *SendError) Error() string {
 	if e.Hint != "" {
 		return e.Err.Error() + " (" + e.Hint + ")"
@@ -54,10 +58,51 @@ func (e *SendError) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap returns the receiver's answer as the Sender got it.
 func (e *SendError) Unwrap() error { return e.Err }
 
-// DelivererConfig wires a Deliverer.
-type DelivererConfig struct {
+// Reason says what a receiver's permanent refusal is about, so that the
+// code that knows the configuration can say which setting to fix: a
+// Sender knows the receiver's words for the problem, not the names of the
+// keys that configured it.
+type Reason int
+
+const (
+	// ReasonOther is any refusal not named below.
+	ReasonOther Reason = iota
+	// ReasonNotInChannel: the bot is not a member of the channel.
+	ReasonNotInChannel
+	// ReasonChannelNotFound: no channel has the configured ID, or the bot
+	// cannot see it.
+	ReasonChannelNotFound
+	// ReasonChannelArchived: the channel is archived.
+	ReasonChannelArchived
+	// ReasonBadToken: the receiver refused the credentials as invalid,
+	// revoked or expired.
+	ReasonBadToken
+	// ReasonMissingScope: the credentials lack a permission the call needs.
+	ReasonMissingScope
+)
+
+// String names the reason, for logs and tests.
+func (r Reason) String() string {
+	switch r {
+	case ReasonNotInChannel:
+		return "not in channel"
+	case ReasonChannelNotFound:
+		return "channel not found"
+	case ReasonChannelArchived:
+		return "channel archived"
+	case ReasonBadToken:
+		return "bad token"
+	case ReasonMissingScope:
+		return "missing scope"
+	}
+	return "other"
+}
+
+// Config wires a Deliverer.
+type Config struct {
 	Store  *store.Store
 	Sender Sender
 	Now    func() time.Time
@@ -75,7 +120,7 @@ type DelivererConfig struct {
 // off on transient errors, and keeps messages queued through permanent ones,
 // saying once what an operator must fix.
 type Deliverer struct {
-	cfg  DelivererConfig
+	cfg  Config
 	kick chan struct{}
 	// lastProblem is the last permanent problem logged, so it is logged
 	// once rather than at every retry.
@@ -86,8 +131,8 @@ type Deliverer struct {
 // grace, so a send in flight at shutdown completes and is recorded.
 const sendTimeout = 5 * time.Second
 
-// NewDeliverer returns a Deliverer.
-func NewDeliverer(cfg DelivererConfig) *Deliverer {
+// New returns a Deliverer.
+func New(cfg Config) *Deliverer {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -193,7 +238,7 @@ func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 
 func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	log := d.cfg.Logger.With("message", m.ID)
-	batch, err := DecodeBatch(m.Body)
+	out, err := decode(m.Body, d.cfg.Now())
 	if err != nil {
 		// A message that cannot be read can never be sent; keeping it
 		// would block every alert behind it.
@@ -206,7 +251,7 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		// post at the top level rather than not at all.
 		replyTo, _ = d.cfg.Store.Receipt(m.ReplyTo)
 	}
-	msg := batch.Render(d.cfg.Now())
+	msg := out.msg
 	msg.Key = d.cfg.Store.ID() + "/" + strconv.FormatUint(m.ID, 10)
 	if m.InFlight {
 		// A process died while sending this: look before sending again.
@@ -232,9 +277,7 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	var se *SendError
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		// Escape first: escaping lengthens the text, and cut keeps whole
-		// entities.
-		receipt, err = d.cfg.Sender.Send(sendCtx, Message{Text: cut(Escape(msg.Plain), 39000), Key: msg.Key}, replyTo)
+		receipt, err = d.cfg.Sender.Send(sendCtx, msg.TextOnly(), replyTo)
 		if errors.As(err, &se) && se.Rejected {
 			// Refused whatever its form, it would hold up every alert
 			// behind it for ever. Drop it, and leave its text in the log.
@@ -257,7 +300,7 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		// Delivered but not marked: it will be sent again. At least once.
 		return fmt.Errorf("delivered but not recorded: %w", err)
 	}
-	log.Info("alert delivered", "events", len(batch.Events), "part", batch.Part, "parts", batch.Parts)
+	log.Info("alert delivered", "events", out.events, "part", out.part, "parts", out.parts)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package bot
+package render
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// Money formats an amount with thousands separators, two decimals and the
+// money formats an amount with thousands separators, two decimals and the
 // currency symbol: "$24,442.60", "-€4.50". An empty symbol shows the number
 // alone.
-func Money(v float64, symbol string) string {
+func money(v float64, symbol string) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return symbol + "?"
 	}
@@ -34,9 +34,9 @@ func Money(v float64, symbol string) string {
 	return b.String()
 }
 
-// Rate formats a per-minute cost, keeping the precision vendors use for
+// rate formats a per-minute cost, keeping the precision vendors use for
 // fractions of a cent: "$0.09/min", "$0.085/min".
-func Rate(v float64, symbol string) string {
+func rate(v float64, symbol string) string {
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
 		s = strconv.FormatFloat(v, 'f', 2, 64)
@@ -47,9 +47,9 @@ func Rate(v float64, symbol string) string {
 	return symbol + s + "/min"
 }
 
-// Runway describes calling time left in words: "about 3 days", "about 40
+// runwayWords describes calling time left in words: "about 3 days", "about 40
 // minutes", "none left"; "unlimited" when calls are free.
-func Runway(d time.Duration, limited bool) string {
+func runwayWords(d time.Duration, limited bool) string {
 	if !limited {
 		return "unlimited"
 	}
@@ -69,34 +69,36 @@ func approx(d time.Duration) string {
 	case d < time.Minute:
 		return "a minute"
 	case d < time.Hour:
-		return plural(int(math.Round(d.Minutes())), "minute")
+		return Plural(int(math.Round(d.Minutes())), "minute")
 	case d < 10*time.Hour:
 		// Half hours matter while a balance runs dry within the day.
 		if halves := int(d / (30 * time.Minute)); halves%2 == 1 {
 			return strconv.Itoa(halves/2) + "½ hours"
 		}
-		return plural(int(d/time.Hour), "hour")
+		return Plural(int(d/time.Hour), "hour")
 	case d < 36*time.Hour:
-		return plural(int(d/time.Hour), "hour")
+		return Plural(int(d/time.Hour), "hour")
 	case d < 14*day:
-		return plural(int(d/day), "day")
+		return Plural(int(d/day), "day")
 	case d < 60*day:
-		return plural(int(d/(7*day)), "week")
+		return Plural(int(d/(7*day)), "week")
 	case d < 730*day:
-		return plural(int(d.Hours()/24/30.44), "month")
+		return Plural(int(d.Hours()/24/30.44), "month")
 	}
-	return plural(int(d.Hours()/24/365), "year")
+	return Plural(int(d.Hours()/24/365), "year")
 }
 
-func plural(n int, unit string) string {
+// Plural counts n of a unit in words: "1 org", "3 orgs". Units are the
+// bot's own nouns, all of which take an "s".
+func Plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit
 	}
 	return strconv.Itoa(n) + " " + unit + "s"
 }
 
-// Ago describes t relative to now: "2 hours ago", "in 3 days", "just now".
-func Ago(t, now time.Time) string {
+// ago describes t relative to now: "2 hours ago", "in 3 days", "just now".
+func ago(t, now time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d > -time.Minute && d < time.Minute:
@@ -107,17 +109,17 @@ func Ago(t, now time.Time) string {
 	return "in " + approx(-d)
 }
 
-// Stamp formats a time in UTC: "2026-11-27 16:05 UTC".
-func Stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+// stamp formats a time in UTC: "2026-11-27 16:05 UTC".
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
 // clock formats a poll time for summaries: "16:05".
 func clock(t time.Time) string { return t.UTC().Format("15:04") }
 
-// When formats a time in UTC with its relative form, or "never" for the zero
+// when formats a time in UTC with its relative form, or "never" for the zero
 // time: "2026-11-27 14:05 UTC (2 hours ago)".
-func When(t, now time.Time) string {
+func when(t, now time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return fmt.Sprintf("%s (%s)", Stamp(t), Ago(t, now))
+	return fmt.Sprintf("%s (%s)", stamp(t), ago(t, now))
 }

@@ -1,4 +1,4 @@
-package bot
+package render_test
 
 import (
 	"bytes"
@@ -11,19 +11,20 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/omni"
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/bot/render/rendertest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
-var now = time.Date(2026, 11, 27, 16, 5, 0, 0, time.UTC)
+var now = rendertest.Now()
 
 // golden compares a rendered message with testdata/golden/NAME.json, or
 // rewrites the file with -update. The file holds the notification text,
 // the Block Kit JSON as Slack receives it, and the console's plain text.
-func golden(t *testing.T, name string, m Message) {
+func golden(t *testing.T, name string, m render.Message) {
 	t.Helper()
-	blocks := blocksJSON(t, m)
+	blocks := rendertest.BlocksJSON(t, m)
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)
@@ -47,85 +48,17 @@ func golden(t *testing.T, name string, m Message) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test ./bot -update to create it)", err)
+		t.Fatalf("%v (run go test ./bot/render -update to create it)", err)
 	}
 	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (go test ./bot -run %s -update rewrites it):\n%s", path, t.Name(), out.String())
+		t.Errorf("%s differs from the golden file (go test ./bot/render -run %s -update rewrites it):\n%s", path, t.Name(), out.String())
 	}
-	checkLimits(t, m)
+	rendertest.CheckLimits(t, m)
 }
 
-// checkLimits fails when a message breaks one of Slack's limits, or when
-// API text could ping someone.
-func checkLimits(t *testing.T, m Message) {
-	t.Helper()
-	if len(m.Blocks) > maxBlocks {
-		t.Errorf("%d blocks, Slack allows %d", len(m.Blocks), maxBlocks)
-	}
-	raw := blocksJSON(t, m)
-	var blocks []struct {
-		Type string `json:"type"`
-		Text *struct {
-			Type, Text string
-		} `json:"text"`
-		Fields []struct{ Text string } `json:"fields"`
-	}
-	if err := json.Unmarshal(raw, &blocks); err != nil {
-		t.Fatal(err)
-	}
-	total := 0
-	for i, b := range blocks {
-		if b.Text != nil {
-			total += len([]rune(b.Text.Text))
-			limit := maxSectionText
-			if b.Type == "header" {
-				limit = maxHeaderText
-			}
-			if n := len([]rune(b.Text.Text)); n > limit {
-				t.Errorf("block %d (%s) has %d characters, Slack allows %d", i, b.Type, n, limit)
-			}
-		}
-		if len(b.Fields) > maxFields {
-			t.Errorf("block %d has %d fields", i, len(b.Fields))
-		}
-		for _, f := range b.Fields {
-			total += len([]rune(f.Text))
-		}
-	}
-	if total > 13000 {
-		t.Errorf("the blocks hold %d characters of text; Slack refuses more than about 13,200 (msg_blocks_too_long)", total)
-	}
-	for _, s := range []string{m.Text, string(raw)} {
-		for _, danger := range []string{"<!", "<@", "<#", "<http"} {
-			if strings.Contains(s, danger) {
-				t.Errorf("message contains raw %q: %s", danger, s)
-			}
-		}
-	}
-}
+func org(id int64, name string) alerts.OrgRef { return rendertest.Org(id, name) }
 
-// blocksJSON is the blocks as Slack receives them: encoding/json's HTML
-// escaping would hide a raw "<!channel>" as "\u003c!channel".
-func blocksJSON(t *testing.T, m Message) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(m.Blocks); err != nil {
-		t.Fatal(err)
-	}
-	return bytes.TrimSpace(buf.Bytes())
-}
-
-func org(id int64, name string) alerts.OrgRef {
-	return alerts.OrgRef{ID: id, Name: name, Currency: "$"}
-}
-
-func lowFigures(balance, cost float64) *alerts.Figures {
-	o := omni.Org{Balance: balance, CostPerMin: cost}
-	r, limited := o.Runway()
-	return &alerts.Figures{Balance: balance, CostPerMin: cost, Runway: r, RunwayLimited: limited, ConcurrentCallLimit: 5, Users: 3}
-}
+func lowFigures(balance, cost float64) *alerts.Figures { return rendertest.Figures(balance, cost) }
 
 func sampleEvents() map[string]alerts.Event {
 	below50 := alerts.Threshold{Rule: alerts.RuleLowBalanceBelow, Number: 50}
@@ -166,7 +99,7 @@ func sampleEvents() map[string]alerts.Event {
 func TestAlertCardsMatchGoldenFiles(t *testing.T) {
 	for name, e := range sampleEvents() {
 		t.Run(name, func(t *testing.T) {
-			b := Batch{PolledAt: now, Events: []alerts.Event{e}}
+			b := render.Batch{PolledAt: now, Events: []alerts.Event{e}}
 			golden(t, "card_"+name, b.Render(now))
 		})
 	}
@@ -174,7 +107,7 @@ func TestAlertCardsMatchGoldenFiles(t *testing.T) {
 
 func TestTheNotificationSaysItAllInOneLine(t *testing.T) {
 	e := sampleEvents()["low_balance"]
-	b := Batch{PolledAt: now, Events: []alerts.Event{e}}
+	b := render.Batch{PolledAt: now, Events: []alerts.Event{e}}
 	if got, want := b.Render(now).Text, "Low balance: Beta Co has $13.00 left (about 1 hour of calls)"; got != want {
 		t.Errorf("notification %q, want %q", got, want)
 	}
@@ -183,16 +116,16 @@ func TestTheNotificationSaysItAllInOneLine(t *testing.T) {
 func TestAHostileOrgNamePingsNobody(t *testing.T) {
 	e := sampleEvents()["hostile_org_name"]
 	events := sampleEvents()
-	digest := planBatches([]alerts.Event{events["new_user"], e, events["org_added"], events["user_removed"]}, now)
+	digest := render.Batches([]alerts.Event{events["new_user"], e, events["org_added"], events["user_removed"]}, now)
 	if len(digest) != 1 || !digest[0].Digest {
 		t.Fatalf("planned %+v, want one digest", digest)
 	}
-	for _, m := range []Message{
-		(&Batch{PolledAt: now, Events: []alerts.Event{e}}).Render(now),
+	for _, m := range []render.Message{
+		(&render.Batch{PolledAt: now, Events: []alerts.Event{e}}).Render(now),
 		digest[0].Render(now),
 	} {
-		checkLimits(t, m)
-		if blocks := blocksJSON(t, m); !strings.Contains(string(blocks), "&lt;!channel&gt; ∗urgent∗ &amp; &lt;@U123&gt;") {
+		rendertest.CheckLimits(t, m)
+		if blocks := rendertest.BlocksJSON(t, m); !strings.Contains(string(blocks), "&lt;!channel&gt; ∗urgent∗ &amp; &lt;@U123&gt;") {
 			t.Errorf("the name is not escaped in the blocks: %s", blocks)
 		}
 		if !strings.Contains(m.Plain, "<!channel> *urgent*") {

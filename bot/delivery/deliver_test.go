@@ -1,4 +1,4 @@
-package bot_test
+package delivery_test
 
 import (
 	"bytes"
@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
-	"github.com/resellerbot/resellerbot/bot"
-	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/bot/delivery"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/store"
 )
 
@@ -31,7 +31,7 @@ func alertEmail(i int) string { return fmt.Sprintf("user%03d@deliver.example", i
 // alertBody is the outbox body of a new-user card for user i.
 func alertBody(t *testing.T, i int) []byte {
 	t.Helper()
-	out, err := bot.Plan([]alerts.Event{{
+	out, err := delivery.Plan([]alerts.Event{{
 		Kind:  alerts.NewUser,
 		At:    deliverAt,
 		Org:   alerts.OrgRef{ID: 4001, Name: "Acme Inc", Currency: "$"},
@@ -95,7 +95,7 @@ func newOutbox(t *testing.T, msgs ...queued) (*store.Store, []uint64) {
 
 // sendCall is one Send the fake saw.
 type sendCall struct {
-	msg     bot.Message
+	msg     render.Message
 	replyTo string
 	at      time.Time
 }
@@ -116,7 +116,7 @@ func newFakeSender(script ...error) *fakeSender {
 	return &fakeSender{script: script, sends: make(chan sendCall, 1000)}
 }
 
-func (f *fakeSender) Send(_ context.Context, m bot.Message, replyTo string) (string, error) {
+func (f *fakeSender) Send(_ context.Context, m render.Message, replyTo string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := sendCall{msg: m, replyTo: replyTo, at: time.Now()}
@@ -206,7 +206,7 @@ func (l *logBuffer) logger() *slog.Logger {
 
 // drain runs Drain until the outbox is empty, failing the test on an error
 // or after a few rounds.
-func drain(t *testing.T, d *bot.Deliverer) {
+func drain(t *testing.T, d *delivery.Deliverer) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), deliverWait)
 	defer cancel()
@@ -264,7 +264,7 @@ func TestDelivererDrains(t *testing.T) {
 		{
 			name:         "a message whose layout is rejected is sent again as plain text",
 			queue:        []queued{card(1), card(2)},
-			script:       []error{&bot.SendError{Err: errors.New("invalid_blocks"), Rejected: true}},
+			script:       []error{&delivery.SendError{Err: errors.New("invalid_blocks"), Rejected: true}},
 			wantSends:    []int{1, -1, 2},
 			wantReplyTo:  []string{"", "", ""},
 			wantReceipts: []string{"ts-2", "ts-3"},
@@ -343,14 +343,14 @@ func TestDelivererDrains(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st, ids := newOutbox(t, tt.queue...)
 			fake := newFakeSender(tt.script...)
-			var sender bot.Sender = fake
+			var sender delivery.Sender = fake
 			var finder *fakeFinder
 			if tt.find != nil {
 				finder = &fakeFinder{fakeSender: fake, find: tt.find}
 				sender = finder
 			}
 			var logs logBuffer
-			d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: sender, Logger: logs.logger(), Backoff: time.Millisecond})
+			d := delivery.New(delivery.Config{Store: st, Sender: sender, Logger: logs.logger(), Backoff: time.Millisecond})
 
 			drain(t, d)
 
@@ -411,7 +411,7 @@ func describeSends(calls []sendCall) string {
 func TestKeysAreUniquePerStoreAndMessage(t *testing.T) {
 	st, ids := newOutbox(t, card(1), card(2))
 	fake := newFakeSender()
-	drain(t, bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)}))
+	drain(t, delivery.New(delivery.Config{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)}))
 	calls := fake.sent()
 	for i, c := range calls {
 		if want := fmt.Sprintf("%s/%d", st.ID(), ids[i]); c.msg.Key != want {
@@ -424,7 +424,7 @@ func TestAnInterruptedReplyIsLookedForInItsParentsThread(t *testing.T) {
 	st, _ := newOutbox(t, card(1), queued{alert: 2, replyTo: 0, inFlight: true})
 	fake := newFakeSender()
 	finder := &fakeFinder{fakeSender: fake, find: func(string) (string, bool, error) { return "reply-ts", true, nil }}
-	drain(t, bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)}))
+	drain(t, delivery.New(delivery.Config{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)}))
 	if len(finder.finds) != 1 || finder.finds[0].replyTo != "ts-1" {
 		t.Errorf("finds = %+v, want one in the thread of ts-1", finder.finds)
 	}
@@ -434,7 +434,7 @@ func TestAnInterruptedReplyIsLookedForInItsParentsThread(t *testing.T) {
 }
 
 // runDeliverer runs d until the test ends.
-func runDeliverer(t *testing.T, d *bot.Deliverer) {
+func runDeliverer(t *testing.T, d *delivery.Deliverer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -468,9 +468,9 @@ func TestDelivererRetries(t *testing.T) {
 	t.Run("a rate limit is waited out even when kicked, then the message is delivered once", func(t *testing.T) {
 		const retryAfter = 200 * time.Millisecond
 		st, _ := newOutbox(t, card(1), card(2))
-		fake := newFakeSender(&bot.SendError{Err: errors.New("ratelimited"), RetryAfter: retryAfter})
+		fake := newFakeSender(&delivery.SendError{Err: errors.New("ratelimited"), RetryAfter: retryAfter})
 		var logs logBuffer
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger(), Backoff: time.Millisecond})
+		d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger(), Backoff: time.Millisecond})
 		runDeliverer(t, d)
 
 		first := fake.waitSends(t, 1)[0]
@@ -502,7 +502,7 @@ func TestDelivererRetries(t *testing.T) {
 		var logs logBuffer
 		var outcomes []error
 		var mu sync.Mutex
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger(),
+		d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger(),
 			Backoff: backoff, MaxBackoff: 40 * time.Millisecond,
 			OnSend: func(err error) { mu.Lock(); outcomes = append(outcomes, err); mu.Unlock() }})
 
@@ -545,9 +545,9 @@ func TestDelivererRetries(t *testing.T) {
 	t.Run("a permanent error is logged once with its hint and the messages stay queued", func(t *testing.T) {
 		st, _ := newOutbox(t, card(1), card(2), card(3))
 		fake := newFakeSender()
-		fake.setFail(&bot.SendError{Err: errors.New("not_in_channel"), Permanent: true, Hint: "invite the bot to the channel"})
+		fake.setFail(&delivery.SendError{Err: errors.New("not_in_channel"), Permanent: true, Hint: "invite the bot to the channel"})
 		var logs logBuffer
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger(),
+		d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger(),
 			Backoff: time.Millisecond, MaxBackoff: 4 * time.Millisecond})
 		runDeliverer(t, d)
 
@@ -581,11 +581,11 @@ func TestDelivererRetries(t *testing.T) {
 
 	t.Run("a new permanent problem is logged again", func(t *testing.T) {
 		st, _ := newOutbox(t, card(1))
-		revoked := &bot.SendError{Err: errors.New("token_revoked"), Permanent: true, Hint: "check slack.bot_token"}
-		fake := newFakeSender(&bot.SendError{Err: errors.New("not_in_channel"), Permanent: true, Hint: "invite the bot"}, revoked)
+		revoked := &delivery.SendError{Err: errors.New("token_revoked"), Permanent: true, Hint: "check slack.bot_token"}
+		fake := newFakeSender(&delivery.SendError{Err: errors.New("not_in_channel"), Permanent: true, Hint: "invite the bot"}, revoked)
 		fake.setFail(revoked)
 		var logs logBuffer
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger(),
+		d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger(),
 			Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond})
 		runDeliverer(t, d)
 		fake.waitSends(t, 6)
@@ -598,7 +598,7 @@ func TestDelivererRetries(t *testing.T) {
 	t.Run("a kick delivers new messages at once", func(t *testing.T) {
 		st, _ := newOutbox(t)
 		fake := newFakeSender()
-		d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)})
+		d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)})
 		runDeliverer(t, d)
 		time.Sleep(10 * time.Millisecond) // let Run find the outbox empty
 		if _, err := st.Commit(store.Commit{At: deliverAt, Messages: []store.Outgoing{{Body: alertBody(t, 7), ReplyTo: -1}}}); err != nil {
@@ -613,8 +613,8 @@ func TestDelivererRetries(t *testing.T) {
 
 func TestAPlainTextFallbackKeepsTheAlertsKey(t *testing.T) {
 	st, _ := newOutbox(t, card(1))
-	fake := newFakeSender(&bot.SendError{Err: errors.New("invalid_blocks"), Rejected: true})
-	drain(t, bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)}))
+	fake := newFakeSender(&delivery.SendError{Err: errors.New("invalid_blocks"), Rejected: true})
+	drain(t, delivery.New(delivery.Config{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler)}))
 	calls := fake.sent()
 	if len(calls) != 2 {
 		t.Fatalf("sends:\n%s", describeSends(calls))
@@ -622,64 +622,6 @@ func TestAPlainTextFallbackKeepsTheAlertsKey(t *testing.T) {
 	if calls[1].msg.Key != calls[0].msg.Key {
 		t.Errorf("the plain-text fallback lost the alert's key %q: a crash right after it lands would post it twice", calls[0].msg.Key)
 	}
-}
-
-// TestSlackSenderFindsWhatItSent runs the real SlackSender against the fake
-// Slack: what Send posted, Find finds by key, in the channel and in a thread.
-func TestSlackSenderFindsWhatItSent(t *testing.T) {
-	s := slacktest.NewServer()
-	t.Cleanup(s.Close)
-	api := bot.NewSlackClient(bot.SlackConfig{BotToken: s.BotToken(), AppToken: s.AppToken(), APIURL: s.APIURL()})
-	sender := bot.NewSlackSender(api, slacktest.DefaultChannel)
-	ctx, cancel := context.WithTimeout(context.Background(), deliverWait)
-	defer cancel()
-	since := time.Now().Add(-time.Minute)
-
-	parent, err := sender.Send(ctx, bot.Message{Text: "parent", Key: "store/1"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reply, err := sender.Send(ctx, bot.Message{Text: "reply", Key: "store/2"}, parent)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if _, err := sender.Send(ctx, bot.Message{Text: "later", Key: "other/9"}, ""); err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	tests := []struct {
-		name, key, replyTo string
-		since              time.Time
-		want               string
-		found              bool
-	}{
-		{"a top-level message is found by its key", "store/1", "", since, parent, true},
-		{"a reply is found in its thread", "store/2", parent, since, reply, true},
-		{"a reply is not in the channel's history", "store/2", "", since, "", false},
-		{"a key never sent is not found", "store/3", "", since, "", false},
-		{"a message older than since is not found", "store/1", "", time.Now().Add(time.Hour), "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, found, err := sender.Find(ctx, tt.key, tt.since, tt.replyTo)
-			if err != nil || found != tt.found || got != tt.want {
-				t.Errorf("Find = %q, %v, %v; want %q, %v", got, found, err, tt.want, tt.found)
-			}
-		})
-	}
-
-	t.Run("without the history scope Find fails with a hint naming that scope", func(t *testing.T) {
-		s.FailMethod("conversations.history", "missing_scope", 1)
-		_, found, err := sender.Find(ctx, "store/1", since, "")
-		if err == nil || found {
-			t.Fatalf("Find = %v, %v; want an error", found, err)
-		}
-		if !strings.Contains(err.Error(), "history") {
-			t.Errorf("Find's missing_scope error does not name the history scopes: %v", err)
-		}
-	})
 }
 
 func TestAShutdownDuringALookupDoesNotSendAgain(t *testing.T) {
@@ -693,7 +635,7 @@ func TestAShutdownDuringALookupDoesNotSendAgain(t *testing.T) {
 		cancel()
 		return "", false, context.Canceled
 	}}
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
+	d := delivery.New(delivery.Config{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
 
 	_, err := d.Drain(ctx)
 
@@ -719,7 +661,7 @@ func TestASendThatTimesOutAfterArrivingIsNotPostedTwice(t *testing.T) {
 		delivered = key
 		return "ts-1", true, nil
 	}}
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
+	d := delivery.New(delivery.Config{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
 	if _, err := d.Drain(context.Background()); err == nil {
 		t.Fatal("the first attempt did not fail")
 	}
@@ -738,9 +680,9 @@ func TestASendThatTimesOutAfterArrivingIsNotPostedTwice(t *testing.T) {
 // not posted, so the retry sends without asking the Finder.
 func TestASlackRefusalIsNotLookedFor(t *testing.T) {
 	st, _ := newOutbox(t, card(1))
-	fake := newFakeSender(&bot.SendError{Err: errors.New("internal_error")})
+	fake := newFakeSender(&delivery.SendError{Err: errors.New("internal_error")})
 	finder := &fakeFinder{fakeSender: fake, find: func(string) (string, bool, error) { return "", false, nil }}
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
+	d := delivery.New(delivery.Config{Store: st, Sender: finder, Logger: slog.New(slog.DiscardHandler)})
 	d.Drain(context.Background())
 	if _, err := d.Drain(context.Background()); err != nil {
 		t.Fatalf("second Drain: %v", err)
@@ -755,10 +697,10 @@ func TestASlackRefusalIsNotLookedFor(t *testing.T) {
 // an error log, and the next alert goes out.
 func TestAnAlertRefusedInEveryFormDoesNotBlockTheOthers(t *testing.T) {
 	st, _ := newOutbox(t, card(1), card(2))
-	rejected := &bot.SendError{Err: errors.New("invalid_arguments"), Rejected: true}
+	rejected := &delivery.SendError{Err: errors.New("invalid_arguments"), Rejected: true}
 	fake := newFakeSender(rejected, rejected)
 	var logs logBuffer
-	d := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: fake, Logger: logs.logger()})
+	d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger()})
 	if _, err := d.Drain(context.Background()); err != nil {
 		t.Fatalf("Drain = %v", err)
 	}

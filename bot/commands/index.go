@@ -1,4 +1,4 @@
-package bot
+package commands
 
 import (
 	"cmp"
@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/internal/editdist"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
-// Index answers commands from one snapshot. It is built once per snapshot,
+// index answers commands from one snapshot. It is built once per snapshot,
 // so a lookup over 10,000 orgs is a map read or a binary search, not a scan,
-// and it is never modified after NewIndex: commands read it concurrently.
-type Index struct {
+// and it is never modified after newIndex: commands read it concurrently.
+type index struct {
 	snap     *omni.Snapshot
 	polledAt time.Time
 	byID     map[int64]int
@@ -40,10 +41,10 @@ type fuzzyTables struct {
 	words [][][]rune
 }
 
-// NewIndex indexes a snapshot. rule decides which orgs /orgs low lists.
-func NewIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *Index {
+// newIndex indexes a snapshot. rule decides which orgs /orgs low lists.
+func newIndex(snap *omni.Snapshot, rule alerts.LowBalanceRule) *index {
 	n := len(snap.Orgs)
-	ix := &Index{
+	ix := &index{
 		snap:     snap,
 		polledAt: snap.PolledAt,
 		byID:     make(map[int64]int, n),
@@ -90,32 +91,32 @@ func compareRisk(a, b *omni.Org) int {
 // "Acme Inc".
 func normalize(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
 
-// Match is the result of a lookup.
-type Match struct {
-	// Org is set when the query picks out one org.
-	Org *omni.Org
-	// Candidates are the orgs that match equally well, when there are
+// match is the result of a lookup.
+type match struct {
+	// org is set when the query picks out one org.
+	org *omni.Org
+	// candidates are the orgs that match equally well, when there are
 	// several (at most maxCandidates).
-	Candidates []*omni.Org
-	// More counts candidates beyond those listed.
-	More int
-	// Fuzzy is true when only an approximate match was found.
-	Fuzzy bool
+	candidates []*omni.Org
+	// more counts candidates beyond those listed.
+	more int
+	// fuzzy is true when only an approximate match was found.
+	fuzzy bool
 }
 
 const maxCandidates = 10
 
-// Lookup finds orgs by id, then exact name, then case-insensitive prefix,
+// lookup finds orgs by id, then exact name, then case-insensitive prefix,
 // then substring, then a fuzzy match that forgives a typo or two. The first
 // rule that matches decides; several matches under it are candidates.
-func (ix *Index) Lookup(query string) Match {
+func (ix *index) lookup(query string) match {
 	q := normalize(query)
 	if q == "" {
-		return Match{}
+		return match{}
 	}
 	if id, err := strconv.ParseInt(strings.TrimPrefix(q, "#"), 10, 64); err == nil {
 		if i, ok := ix.byID[id]; ok {
-			return Match{Org: &ix.snap.Orgs[i]}
+			return match{org: &ix.snap.Orgs[i]}
 		}
 	}
 	// Exact and prefix matches are contiguous runs of byName.
@@ -145,17 +146,17 @@ func (ix *Index) Lookup(query string) Match {
 	return ix.fuzzy(q)
 }
 
-func (ix *Index) matches(positions []int, fuzzy bool) Match {
+func (ix *index) matches(positions []int, fuzzy bool) match {
 	if len(positions) == 1 {
-		return Match{Org: &ix.snap.Orgs[positions[0]], Fuzzy: fuzzy}
+		return match{org: &ix.snap.Orgs[positions[0]], fuzzy: fuzzy}
 	}
-	m := Match{Fuzzy: fuzzy}
+	m := match{fuzzy: fuzzy}
 	for _, i := range positions {
-		if len(m.Candidates) == maxCandidates {
-			m.More = len(positions) - maxCandidates
+		if len(m.candidates) == maxCandidates {
+			m.more = len(positions) - maxCandidates
 			break
 		}
-		m.Candidates = append(m.Candidates, &ix.snap.Orgs[i])
+		m.candidates = append(m.candidates, &ix.snap.Orgs[i])
 	}
 	return m
 }
@@ -164,14 +165,14 @@ func (ix *Index) matches(positions []int, fuzzy bool) Match {
 // whole name, with the name's start (so "acne" finds "Acme Logistics") and
 // with each word of the name (so "zetta" finds "Zeta Labs"). It allows one
 // edit per four characters of the query, at least one.
-func (ix *Index) fuzzy(q string) Match {
+func (ix *index) fuzzy(q string) match {
 	fz := ix.fz
 	fz.once.Do(func() { fz.prepare(ix.lower) })
 	qr := []rune(q)
 	limit := max(1, len(qr)/4)
 	best := limit + 1
 	var hits []int
-	var lev levenshtein
+	var lev editdist.Levenshtein
 	for _, i := range ix.byName {
 		// The distance stops early at best+1, so a tie with best is exact.
 		d := fz.distance(&lev, qr, i, best+1)
@@ -183,7 +184,7 @@ func (ix *Index) fuzzy(q string) Match {
 		}
 	}
 	if best > limit {
-		return Match{}
+		return match{}
 	}
 	return ix.matches(hits, true)
 }
@@ -206,51 +207,16 @@ func (fz *fuzzyTables) prepare(names []string) {
 // distance is the smallest edit distance between q and org i's name, a
 // prefix of the name about as long as q, or a word of the name; at least
 // bound means "too far".
-func (fz *fuzzyTables) distance(lev *levenshtein, q []rune, i, bound int) int {
+func (fz *fuzzyTables) distance(lev *editdist.Levenshtein, q []rune, i, bound int) int {
 	name := fz.runes[i]
-	d := lev.distance(q, name, bound)
+	d := lev.Distance(q, name, bound)
 	for n := len(q) - 1; n <= len(q)+1; n++ {
 		if n > 0 && n < len(name) {
-			d = min(d, lev.distance(q, name[:n], min(d, bound)))
+			d = min(d, lev.Distance(q, name[:n], min(d, bound)))
 		}
 	}
 	for _, w := range fz.words[i] {
-		d = min(d, lev.distance(q, w, min(d, bound)))
+		d = min(d, lev.Distance(q, w, min(d, bound)))
 	}
 	return d
-}
-
-// levenshtein computes edit distances, reusing its rows between calls.
-type levenshtein struct{ prev, cur []int }
-
-// distance is the edit distance between a and b, or bound once it is clear
-// the distance reaches bound.
-func (l *levenshtein) distance(a, b []rune, bound int) int {
-	if d := len(a) - len(b); d >= bound || -d >= bound {
-		return bound
-	}
-	if cap(l.prev) < len(b)+1 {
-		l.prev, l.cur = make([]int, len(b)+1), make([]int, len(b)+1)
-	}
-	prev, cur := l.prev[:len(b)+1], l.cur[:len(b)+1]
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		rowMin := cur[0]
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			rowMin = min(rowMin, cur[j])
-		}
-		if rowMin >= bound {
-			return bound
-		}
-		prev, cur = cur, prev
-	}
-	return min(prev[len(b)], bound)
 }

@@ -1,4 +1,4 @@
-package bot
+package commands
 
 import (
 	"fmt"
@@ -7,84 +7,23 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/bot/render/rendertest"
 	"github.com/resellerbot/resellerbot/omni"
 )
 
-// reseller is a small reseller for command tests.
-func reseller() *omni.Snapshot {
-	var scope, wide, narrow omni.Flags
-	for _, f := range []string{"is_bots_menu_access", "is_billing_menu_access", "is_call_logs_menu_access"} {
-		scope.Set(f, true)
-		wide.Set(f, true)
-	}
-	wide.Set("is_bulk_call_access", true) // beyond the reseller's scope
-	narrow.Set("is_bots_menu_access", true)
-	snap := &omni.Snapshot{
-		PolledAt: now.Add(-3 * time.Minute),
-		Reseller: omni.Reseller{ID: 5678, Name: "Demo Reseller", ConcurrentCallLimit: 10},
-		Scope:    scope,
-		HasScope: true,
-		Orgs: []omni.Org{
-			{ID: 4001, Name: "Acme Inc", CostPerMin: 0.09, Balance: 24442.6, Currency: "$", ConcurrentCallLimit: 1, Timezone: "US/Pacific",
-				Created: time.Date(2025, 10, 9, 10, 20, 58, 0, time.UTC),
-				Users: []omni.User{{ID: 1110, Name: "Demo User", Email: "demo@example.com", Active: true,
-					LastLogin: now.Add(-2 * time.Hour), Menus: wide}}},
-			{ID: 4002, Name: "Beta Co", CostPerMin: 0.2, Balance: 13, Currency: "$", ConcurrentCallLimit: 5,
-				Users: []omni.User{{ID: 1234, Name: "Demo User 2", Email: "demo2@example.com", Phone: "+15551234567", Active: true,
-					Expiry: now.Add(72 * time.Hour), AccessLevel: "admin", Menus: narrow}}},
-			{ID: 4003, Name: "Acme Logistics", CostPerMin: 0, Balance: 500, Currency: "€", ConcurrentCallLimit: 2},
-			{ID: 4004, Name: "Zeta <Labs> & Co", CostPerMin: 1, Balance: 100, Currency: "$", ConcurrentCallLimit: 3},
-		},
-	}
-	snap.Normalize()
-	return snap
-}
+var now = rendertest.Now()
 
 func newCommands(snap *omni.Snapshot) *Commands {
-	c := NewCommands(alerts.DefaultRules().LowBalance, func() time.Time { return now })
+	c := New(alerts.DefaultRules().LowBalance, func() time.Time { return now })
 	if snap != nil {
 		c.SetSnapshot(snap)
 	}
 	return c
 }
 
-func TestCommandAnswersMatchGoldenFiles(t *testing.T) {
-	c := newCommands(reseller())
-	tests := []struct{ name, cmd, text string }{
-		{"orgs", "/orgs", ""},
-		{"orgs_low", "/orgs", "low"},
-		{"org_by_prefix", "/org", "beta"},
-		{"org_with_users", "/org", "4001"},
-		{"org_candidates", "/org", "acme"},
-		{"org_no_match", "/org", "nothing like it"},
-		{"org_fuzzy", "/org", "zetta"},
-		{"help", "/org", ""},
-		{"orgs_bad_option", "/orgs", "sideways"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			golden(t, "command_"+tt.name, only(t, c.Handle(tt.cmd, tt.text)))
-		})
-	}
-	t.Run("with a day of history", func(t *testing.T) {
-		c := newCommands(reseller())
-		c.UseHistory(fakeHistory{4002: 61, 4001: 24442.6, 4003: 200})
-		for _, q := range []struct{ name, query string }{{"spending", "beta"}, {"no_spending", "acme inc"}, {"topped_up", "acme logistics"}} {
-			golden(t, "command_org_trend_"+q.name, only(t, c.Handle("/org", q.query)))
-		}
-	})
-	t.Run("before the first poll", func(t *testing.T) {
-		golden(t, "command_no_data", only(t, newCommands(nil).Handle("/orgs", "")))
-	})
-	t.Run("while polls fail", func(t *testing.T) {
-		c := newCommands(reseller())
-		c.SetHealth(Health{Failures: 4, FailingSince: now.Add(-20 * time.Minute)})
-		golden(t, "command_orgs_stale", only(t, c.Handle("/orgs", "")))
-	})
-}
-
 func TestLookup(t *testing.T) {
-	ix := NewIndex(reseller(), alerts.DefaultRules().LowBalance)
+	ix := newIndex(rendertest.Reseller(), alerts.DefaultRules().LowBalance)
 	tests := []struct {
 		name  string
 		query string
@@ -107,17 +46,17 @@ func TestLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := ix.Lookup(tt.query)
+			m := ix.lookup(tt.query)
 			var got int64
-			if m.Org != nil {
-				got = m.Org.ID
+			if m.org != nil {
+				got = m.org.ID
 			}
 			var cands []int64
-			for _, o := range m.Candidates {
+			for _, o := range m.candidates {
 				cands = append(cands, o.ID)
 			}
-			if got != tt.org || fmt.Sprint(cands) != fmt.Sprint(tt.cands) || (m.Org != nil && m.Fuzzy != tt.fuzzy) {
-				t.Errorf("Lookup(%q) = org %d, candidates %v, fuzzy %v; want %d, %v, %v", tt.query, got, cands, m.Fuzzy, tt.org, tt.cands, tt.fuzzy)
+			if got != tt.org || fmt.Sprint(cands) != fmt.Sprint(tt.cands) || (m.org != nil && m.fuzzy != tt.fuzzy) {
+				t.Errorf("Lookup(%q) = org %d, candidates %v, fuzzy %v; want %d, %v, %v", tt.query, got, cands, m.fuzzy, tt.org, tt.cands, tt.fuzzy)
 			}
 		})
 	}
@@ -126,23 +65,23 @@ func TestLookup(t *testing.T) {
 func TestOrgsPagesStayWithinSlackLimits(t *testing.T) {
 	snap := syntheticSnapshot(10000, 2)
 	c := newCommands(snap)
-	first := only(t, c.Handle("/orgs", ""))
-	checkLimits(t, first)
+	first := rendertest.Only(t, c.Handle("/orgs", ""))
+	rendertest.CheckLimits(t, first)
 	if !strings.Contains(first.Plain, "Page 1 of 500") || !strings.Contains(first.Plain, "/orgs page 2 for more") {
 		t.Errorf("page 1 does not say how to go on:\n%s", first.Plain)
 	}
-	last := only(t, c.Handle("/orgs", "page 9999"))
-	checkLimits(t, last)
+	last := rendertest.Only(t, c.Handle("/orgs", "page 9999"))
+	rendertest.CheckLimits(t, last)
 	if !strings.Contains(last.Plain, "Page 500 of 500") {
 		t.Errorf("a page past the end does not show the last page:\n%s", last.Plain)
 	}
-	low := only(t, c.Handle("/orgs", "low 2"))
-	checkLimits(t, low)
+	low := rendertest.Only(t, c.Handle("/orgs", "low 2"))
+	rendertest.CheckLimits(t, low)
 	if !strings.Contains(low.Plain, "with a low balance") || !strings.Contains(low.Plain, "Page 2 of") {
 		t.Errorf("/orgs low 2:\n%s", low.Plain)
 	}
 	// The riskiest org comes first: no other has less runway.
-	ix := NewIndex(snap, alerts.DefaultRules().LowBalance)
+	ix := newIndex(snap, alerts.DefaultRules().LowBalance)
 	firstOrg := &snap.Orgs[ix.risk[0]]
 	r0, _ := firstOrg.Runway()
 	for i := range snap.Orgs {
@@ -155,23 +94,6 @@ func TestOrgsPagesStayWithinSlackLimits(t *testing.T) {
 	}
 }
 
-// fakeHistory holds each org's balance a day ago.
-type fakeHistory map[int64]float64
-
-func (h fakeHistory) OrgAt(id int64, _ time.Time) (omni.Org, bool, error) {
-	b, ok := h[id]
-	return omni.Org{ID: id, Balance: b}, ok, nil
-}
-
-// only is the one message an answer must be.
-func only(t *testing.T, msgs []Message) Message {
-	t.Helper()
-	if len(msgs) != 1 {
-		t.Fatalf("the answer is %d messages, want 1", len(msgs))
-	}
-	return msgs[0]
-}
-
 func TestAnOrgWithManyUsersShowsThemAllInFollowUps(t *testing.T) {
 	tests := []struct {
 		users, parts int
@@ -179,7 +101,7 @@ func TestAnOrgWithManyUsersShowsThemAllInFollowUps(t *testing.T) {
 	}{
 		{20, 1, true},
 		{300, 3, true},
-		{5000, MaxAnswerParts, false},
+		{5000, render.MaxAnswerParts, false},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d users", tt.users), func(t *testing.T) {
@@ -190,7 +112,7 @@ func TestAnOrgWithManyUsersShowsThemAllInFollowUps(t *testing.T) {
 			}
 			var plain strings.Builder
 			for _, m := range msgs {
-				checkLimits(t, m)
+				rendertest.CheckLimits(t, m)
 				plain.WriteString(m.Plain)
 			}
 			all := plain.String()

@@ -1,0 +1,217 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/resellerbot/resellerbot/bot/commands"
+	"github.com/resellerbot/resellerbot/bot/render"
+)
+
+// App is the socket-mode side of the bot: it answers slash commands.
+type App struct {
+	cfg       SlackConfig
+	api       *slack.Client
+	commands  *commands.Commands
+	users     map[string]bool
+	channels  map[string]bool
+	log       *slog.Logger
+	connected atomic.Bool
+}
+
+// NewApp returns an App answering with commands.
+func NewApp(cfg SlackConfig, api *slack.Client, cmds *commands.Commands) *App {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &App{cfg: cfg, api: api, commands: cmds, users: set(cfg.AllowedUsers),
+		channels: set(cfg.AllowedChannels), log: cfg.Logger}
+}
+
+func set(ids []string) map[string]bool {
+	if len(ids) == 0 {
+		return nil
+	}
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}
+
+// Connected reports whether the socket is up.
+func (a *App) Connected() bool { return a.connected.Load() }
+
+// ErrSlackAuth means Slack refused the app-level token, or socket mode is
+// off for the app: retrying cannot help.
+var ErrSlackAuth = errors.New("slack refused the app token")
+
+// Run connects and answers commands until ctx ends. slack-go reconnects
+// after dropped sockets by itself; when its client gives up on an error that
+// is not fatal, Run starts it again with backoff. It returns ErrSlackAuth
+// (wrapped, with Slack's reason) when the app token is refused, and nil
+// when ctx ends.
+func (a *App) Run(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		started := time.Now()
+		err := a.runOnce(ctx)
+		a.connected.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if isFatalAuth(err) {
+			return fmt.Errorf("%w (%v)", ErrSlackAuth, err)
+		}
+		if time.Since(started) > time.Minute {
+			backoff = time.Second
+		}
+		a.log.Warn("slack socket stopped; reconnecting", "error", err, "in", backoff)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, time.Minute)
+	}
+}
+
+func isFatalAuth(err error) bool {
+	if err == nil {
+		return false
+	}
+	switch err.Error() {
+	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "not_allowed_token_type":
+		return true
+	}
+	var se slack.SlackErrorResponse
+	return errors.As(err, &se) && (se.Err == "invalid_auth" || se.Err == "not_authed")
+}
+
+func (a *App) runOnce(ctx context.Context) error {
+	var opts []socketmode.Option
+	if a.cfg.PingInterval > 0 {
+		opts = append(opts, socketmode.OptionPingInterval(a.cfg.PingInterval))
+	}
+	client := socketmode.New(a.api, opts...)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- client.RunContext(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case evt := <-client.Events:
+			// Events must be drained continuously or the client blocks, so
+			// commands are answered on their own goroutines.
+			a.handle(ctx, client, evt)
+		}
+	}
+}
+
+func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.log.Info("slack: connecting")
+	case socketmode.EventTypeConnected:
+		a.log.Info("slack: connected")
+	case socketmode.EventTypeHello:
+		a.connected.Store(true)
+	case socketmode.EventTypeConnectionError:
+		a.connected.Store(false)
+		a.log.Warn("slack: connection error", "error", evt.Data)
+	case socketmode.EventTypeDisconnect:
+		a.connected.Store(false)
+		a.log.Info("slack: disconnected by Slack; reconnecting")
+	case socketmode.EventTypeInvalidAuth:
+		a.connected.Store(false)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		go a.slashCommand(ctx, client, *evt.Request, cmd)
+	case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive:
+		// Not used, but every envelope must be acknowledged or Slack retries.
+		if evt.Request != nil {
+			go client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+		}
+	}
+}
+
+// refusal is what users outside allowed_user_ids or allowed_channel_ids get:
+// no data.
+const refusal = "Sorry, resellerbot isn't available to you here. Ask your Slack admin if you need access."
+
+func (a *App) allowed(cmd slack.SlashCommand) bool {
+	return (a.users == nil || a.users[cmd.UserID]) && (a.channels == nil || a.channels[cmd.ChannelID])
+}
+
+func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req socketmode.Request, cmd slack.SlashCommand) {
+	log := a.log.With("user", cmd.UserID, "channel", cmd.ChannelID, "command", cmd.Command, "text", cmd.Text)
+	if !a.allowed(cmd) {
+		log.Warn("command refused")
+		if err := client.AckCtx(ctx, req.EnvelopeID, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": refusal}); err != nil {
+			log.Error("acknowledging command", "error", err)
+		}
+		return
+	}
+	log.Info("command")
+	msgs := a.commands.Handle(cmd.Command, cmd.Text)
+	first, rest := msgs[0], msgs[1:]
+	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
+	// AckCtx, not Ack: after the socket is gone an ack must give up, not
+	// wait for ever.
+	if err := client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		if ctx.Err() != nil {
+			return
+		}
+		log.Info("answer too large to acknowledge with; posting it to the response_url", "error", err)
+		// The ack must come within 3 seconds whatever happens to the answer.
+		if err := client.AckCtx(ctx, req.EnvelopeID, nil); err != nil {
+			log.Error("acknowledging command", "error", err)
+		}
+		rest = msgs
+	}
+	// Follow-ups (and an answer too large for the ack) go, in order, to the
+	// command's response_url.
+	for _, msg := range rest {
+		if err := a.respond(ctx, cmd, msg); err != nil {
+			log.Error("answering command", "error", err)
+			return
+		}
+	}
+}
+
+// respond posts an ephemeral answer to the command's response_url, or with
+// chat.postEphemeral when that fails.
+func (a *App) respond(ctx context.Context, cmd slack.SlashCommand, msg render.Message) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	blocks := slack.Blocks{BlockSet: msg.Blocks}
+	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
+		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral})
+	if err == nil {
+		return nil
+	}
+	a.log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)
+	_, err = a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID,
+		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+	return err
+}
+
+func (a *App) httpClient() *http.Client {
+	if a.cfg.HTTPClient != nil {
+		return a.cfg.HTTPClient
+	}
+	return http.DefaultClient
+}

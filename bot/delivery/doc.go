@@ -1,0 +1,7 @@
+// Package delivery turns a poll's alerts into outbox messages and delivers
+// them: Plan renders them (package render) for the store to queue in the
+// poll's own transaction, and a Deliverer drains the outbox in order, at
+// least once, through a Sender such as Slack or the console, honouring rate
+// limits, backing off on failures, and looking before it posts again what a
+// crash may have delivered already.
+package delivery

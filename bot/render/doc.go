@@ -1,0 +1,9 @@
+// Package render writes everything the bot shows: alert cards and digests,
+// and the answers to /orgs and /org. Each is built once as a small model of a
+// Slack message and written out twice, as Block Kit for Slack and as plain
+// text for the console, within Slack's limits. Text that came from the API is
+// escaped on the way out, so an org named "<!channel>" pings nobody.
+//
+// The package does no I/O and keeps no state: callers hand it the events,
+// snapshot and clock reading a message is about.
+package render

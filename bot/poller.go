@@ -218,7 +218,11 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (PollResult, err
 		res.Events, res.State = alerts.Failed(st, fetchErr.Error(), p.cfg.Rules, res.At)
 		commit = store.Commit{At: res.At}
 	} else {
-		res.Events, res.State = alerts.Evaluate(prev, snap, st, p.cfg.Rules, snap.PolledAt)
+		base, err := p.baseline(prev, st)
+		if err != nil {
+			return res, err
+		}
+		res.Events, res.State = alerts.Evaluate(base, snap, st, p.cfg.Rules, snap.PolledAt)
 		commit = store.Commit{At: res.At, Snapshot: snap}
 	}
 	if mode == dryRun || (mode == pollOnce && fetchErr != nil) {
@@ -271,4 +275,25 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (PollResult, err
 		p.cfg.OnPoll(res)
 	}
 	return res, fetchErr
+}
+
+// baseline is what a poll is compared with: the latest snapshot, with the
+// orgs and users whose removal the last poll held put back as the last full
+// poll had them (alerts.Baseline), so that what changed in them meanwhile is
+// announced. Without history that far back they are only not announced as
+// added.
+func (p *Poller) baseline(prev *omni.Snapshot, st alerts.State) (*omni.Snapshot, error) {
+	if prev == nil || len(st.Held) == 0 || st.HeldFrom.IsZero() {
+		return prev, nil
+	}
+	before, err := p.cfg.Store.At(st.HeldFrom)
+	if errors.Is(err, store.ErrNotFound) {
+		p.cfg.Logger.Warn("history does not reach back to the last full poll; orgs that come back are not compared with it",
+			"held_from", st.HeldFrom)
+		return prev, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return alerts.Baseline(prev, before, st), nil
 }

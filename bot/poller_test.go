@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -170,5 +171,41 @@ func TestAnAbandonedPollIsNotAFailure(t *testing.T) {
 	}
 	if st, _ := f.store.State(); st != nil {
 		t.Errorf("an abandoned poll stored state %s", st)
+	}
+}
+
+func TestChangesWhileAMassRemovalIsHeldAreAnnounced(t *testing.T) {
+	f := newPollerFixture(t)
+	p := f.poller()
+	ctx := context.Background()
+	f.api.AddOrg(omnitest.Org{ID: 5001, Name: "Gamma", CostPerMin: 0.1, Balance: 1000, CurrencySymbol: "$",
+		Users: []omnitest.User{{ID: 501, Name: "Gus", Email: "gus@gamma.example", IsActive: true}}})
+	f.api.AddOrg(omnitest.Org{ID: 5002, Name: "Delta", CostPerMin: 0.1, Balance: 1000, CurrencySymbol: "$",
+		Users: []omnitest.User{{ID: 502, Name: "Dee", Email: "dee@delta.example", IsActive: true}}})
+	if _, err := p.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	full := f.api.Snapshot()
+
+	// The vendor answers with one org of four: the removals are held.
+	f.api.Update(func(pl *omnitest.Payload) { pl.Orgs = pl.Orgs[1:2] })
+	res, err := p.Poll(ctx)
+	if got := kinds(res.Events); err != nil || len(got) != 1 || got[0] != alerts.MassRemovalHeld {
+		t.Fatalf("on the partial poll: %v, %v", got, err)
+	}
+
+	// The orgs come back, changed while they were missing.
+	f.api.Update(func(pl *omnitest.Payload) { pl.Orgs = full.Clone().Orgs })
+	f.api.AddUser(5001, omnitest.User{ID: 503, Name: "Gail", Email: "gail@gamma.example", IsActive: true})
+	f.api.SetCostPerMin(5002, 0.2)
+	f.api.SetFlag(4001, 1110, "is_bots_menu_access", false)
+	res, err = p.Poll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := kinds(res.Events)
+	want := []alerts.Kind{alerts.PermissionChange, alerts.NewUser, alerts.LimitsChanged}
+	if !slices.Equal(got, want) {
+		t.Errorf("after the orgs came back: %v, want %v", got, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -208,4 +209,48 @@ func TestChangesWhileAMassRemovalIsHeldAreAnnounced(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("after the orgs came back: %v, want %v", got, want)
 	}
+}
+
+func TestALongRetryAfterPausesMonitoringVisibly(t *testing.T) {
+	f := newPollerFixture(t)
+	now := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	rules := alerts.DefaultRules()
+	rules.FailuresBeforeNotice = 3
+	p := NewPoller(PollerConfig{Fetcher: f.client, Store: f.store, Rules: rules, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return now }, MaxRetryAfter: 15 * time.Minute})
+	ctx := context.Background()
+	if _, err := p.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.api.Fail(omnitest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "604800", Times: 1})
+	var events []alerts.Event
+	for i := range 3 {
+		now = now.Add(5 * time.Minute)
+		res, err := p.Poll(ctx)
+		if err == nil {
+			t.Fatalf("poll %d during the wait succeeded", i+1)
+		}
+		if i > 0 && (!res.Skipped || !errors.Is(err, ErrWaiting)) {
+			t.Errorf("poll %d: skipped %v, error %v; want a skip that counts as a failure", i+1, res.Skipped, err)
+		}
+		events = append(events, res.Events...)
+	}
+	if got := kinds(events); len(got) != 1 || got[0] != alerts.APIOutage {
+		t.Fatalf("after a 429 and two skipped polls: %v, want one outage notice", got)
+	}
+	if !strings.Contains(events[0].Detail, "HTTP 429") {
+		t.Errorf("the notice does not say why: %q", events[0].Detail)
+	}
+	requests := f.api.Requests()
+
+	t.Run("the API is asked again after the cap, not after a week", func(t *testing.T) {
+		now = now.Add(10 * time.Minute)
+		res, err := p.Poll(ctx)
+		if err != nil || res.Skipped || f.api.Requests() == requests {
+			t.Fatalf("16 minutes after the 429: skipped %v, error %v, requests %d → %d", res.Skipped, err, requests, f.api.Requests())
+		}
+		if got := kinds(res.Events); len(got) != 1 || got[0] != alerts.APIRecovered {
+			t.Errorf("on asking again: %v, want the recovery", got)
+		}
+	})
 }

@@ -75,6 +75,7 @@ func runBot(ctx context.Context, cfg *Config, log *slog.Logger, hooks *runHooks)
 	deliverer := bot.NewDeliverer(bot.DelivererConfig{Store: st, Sender: bot.NewSlackSender(api, cfg.Slack.AlertChannel),
 		Logger: log, OnSend: metrics.observeSend})
 	poller := bot.NewPoller(bot.PollerConfig{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		MaxRetryAfter: max(cfg.Poll.Interval.D(), bot.DefaultMaxRetryAfter),
 		OnPoll: func(r bot.PollResult) {
 			if r.Snapshot != nil {
 				commands.SetSnapshot(r.Snapshot)

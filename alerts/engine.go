@@ -79,6 +79,10 @@ type State struct {
 	// Held are removal events kept back by the mass-removal guard, waiting
 	// for the next poll to confirm or discard them.
 	Held []Event `json:"held,omitempty"`
+	// HeldFrom is when the last snapshot that still had the held orgs and
+	// users was polled: the next poll compares them with that snapshot
+	// (see Baseline), not with the partial one.
+	HeldFrom time.Time `json:"held_from,omitzero"`
 }
 
 // LowState is one org's low-balance alert.
@@ -310,7 +314,10 @@ func (e *evaluation) diff(prev, cur *omni.Snapshot) {
 		switch {
 		case j >= len(cur.Orgs) || (i < len(prev.Orgs) && prev.Orgs[i].ID < cur.Orgs[j].ID):
 			o := &prev.Orgs[i]
-			removals = append(removals, Event{Kind: OrgRemoved, Org: orgRef(o), Figures: figures(o)})
+			// A held removal still gone was announced by takeHeld.
+			if !held.org(o.ID) {
+				removals = append(removals, Event{Kind: OrgRemoved, Org: orgRef(o), Figures: figures(o)})
+			}
 			i++
 		case i >= len(prev.Orgs) || cur.Orgs[j].ID < prev.Orgs[i].ID:
 			o := &cur.Orgs[j]
@@ -324,7 +331,7 @@ func (e *evaluation) diff(prev, cur *omni.Snapshot) {
 			j++
 		}
 	}
-	e.guardRemovals(removals, len(prev.Orgs), removedUsers, prev.UserCount())
+	e.guardRemovals(removals, prev, removedUsers)
 }
 
 // diffOrg compares one org across two polls, emitting changes and collecting
@@ -347,10 +354,13 @@ func (e *evaluation) diffOrg(p, c *omni.Org, held heldSet, removals *[]Event) (r
 	for i < len(p.Users) || j < len(c.Users) {
 		switch {
 		case j >= len(c.Users) || (i < len(p.Users) && p.Users[i].ID < c.Users[j].ID):
-			if e.rules.NewUser {
-				*removals = append(*removals, Event{Kind: UserRemoved, Org: orgRef(c), User: userRef(&p.Users[i])})
+			// A held removal still gone was announced by takeHeld.
+			if !held.user(c.ID, p.Users[i].ID) {
+				if e.rules.NewUser {
+					*removals = append(*removals, Event{Kind: UserRemoved, Org: orgRef(c), User: userRef(&p.Users[i])})
+				}
+				removed++
 			}
-			removed++
 			i++
 		case i >= len(p.Users) || c.Users[j].ID < p.Users[i].ID:
 			if e.rules.NewUser && !held.user(c.ID, c.Users[j].ID) {
@@ -418,37 +428,44 @@ func userRefs(users []omni.User) []UserRef {
 	return refs
 }
 
-// heldSet answers, for the poll after a mass removal was held, whether an
-// org or user "added" now is one of those held back: it came back, so the
-// removal is discarded and its return is not news.
+// heldSet is, for the poll after a mass removal was held, the orgs and
+// users whose removal was held. takeHeld settles each of them, so the diff
+// must not: one that is "added" now came back (its return is not news), and
+// one missing from prev's comparison is announced by takeHeld, not again.
+// When the caller restored them with Baseline, the diff compares them with
+// their last state instead, and announces what changed during the gap.
 type heldSet struct {
 	orgs  map[int64]bool
 	users map[[2]int64]bool
 }
 
 func (h heldSet) org(id int64) bool         { return h.orgs[id] }
-func (h heldSet) user(org, user int64) bool { return h.orgs[org] || h.users[[2]int64{org, user}] }
+func (h heldSet) user(org, user int64) bool { return h.users[[2]int64{org, user}] }
 
 // takeHeld settles removals held by the previous poll: those still gone are
-// announced now, those back are dropped. It returns what came back.
+// announced now, those back are dropped. It returns what was held.
 func (e *evaluation) takeHeld(cur *omni.Snapshot) heldSet {
 	if len(e.state.Held) == 0 {
 		return heldSet{}
 	}
-	back := heldSet{orgs: map[int64]bool{}, users: map[[2]int64]bool{}}
+	held := heldSet{orgs: map[int64]bool{}, users: map[[2]int64]bool{}}
 	for _, ev := range e.state.Held {
 		org := cur.Org(ev.Org.ID)
 		switch {
-		case ev.Kind == OrgRemoved && org != nil:
-			back.orgs[ev.Org.ID] = true
-		case ev.Kind == UserRemoved && org != nil && org.User(ev.User.ID) != nil:
-			back.users[[2]int64{ev.Org.ID, ev.User.ID}] = true
-		default:
-			e.emit(ev)
+		case ev.Kind == OrgRemoved:
+			held.orgs[ev.Org.ID] = true
+			if org == nil {
+				e.emit(ev)
+			}
+		case ev.Kind == UserRemoved:
+			held.users[[2]int64{ev.Org.ID, ev.User.ID}] = true
+			if org == nil || org.User(ev.User.ID) == nil {
+				e.emit(ev)
+			}
 		}
 	}
-	e.state.Held = nil
-	return back
+	e.state.Held, e.state.HeldFrom = nil, time.Time{}
+	return held
 }
 
 // holds reports whether the removal of an org is held.
@@ -464,10 +481,11 @@ func (e *evaluation) holds(orgID int64) bool {
 // guardRemovals announces removals, unless there are so many that the
 // vendor more likely sent a partial answer: then it holds them for the next
 // poll and announces that instead.
-func (e *evaluation) guardRemovals(removals []Event, prevOrgs, removedUsers, prevUsers int) {
+func (e *evaluation) guardRemovals(removals []Event, prev *omni.Snapshot, removedUsers int) {
 	if len(removals) == 0 {
 		return
 	}
+	prevOrgs, prevUsers := len(prev.Orgs), prev.UserCount()
 	removedOrgs := 0
 	for _, ev := range removals {
 		if ev.Kind == OrgRemoved {
@@ -484,7 +502,7 @@ func (e *evaluation) guardRemovals(removals []Event, prevOrgs, removedUsers, pre
 		}
 		return
 	}
-	e.state.Held = make([]Event, len(removals))
+	e.state.Held, e.state.HeldFrom = make([]Event, len(removals)), prev.PolledAt
 	for i, ev := range removals {
 		ev.At = e.now
 		e.state.Held[i] = ev

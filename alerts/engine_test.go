@@ -430,3 +430,76 @@ func TestMassRemovalIsHeldForOnePoll(t *testing.T) {
 		}
 	})
 }
+
+func TestChangesDuringAHeldMassRemovalAreAnnounced(t *testing.T) {
+	rules := alerts.DefaultRules()
+	before := snap(
+		org(1, "A", 1000, 0.1, user(10, "Ann", "is_bots_menu_access")),
+		org(2, "B", 1000, 0.1, user(20, "Bob")),
+		org(3, "C", 1000, 0.1, user(30, "Cat")),
+		org(4, "D", 1000, 0.1, user(40, "Dan")),
+	)
+	before.PolledAt = t0
+	partial := snap(org(4, "D", 1000, 0.1, user(40, "Dan")))
+	partial.PolledAt = t0.Add(time.Minute)
+	_, st := alerts.Evaluate(nil, before, alerts.State{}, rules, t0)
+	_, st = alerts.Evaluate(before, partial, st, rules, partial.PolledAt)
+	if len(st.Held) != 3 || !st.HeldFrom.Equal(t0) {
+		t.Fatalf("held %d from %v, want 3 from %v", len(st.Held), st.HeldFrom, t0)
+	}
+
+	// Meanwhile Ann lost a menu, Bob got a colleague and C's price rose.
+	back := snap(
+		org(1, "A", 1000, 0.1, user(10, "Ann")),
+		org(2, "B", 1000, 0.1, user(20, "Bob"), user(21, "Eve")),
+		org(3, "C", 1000, 0.2, user(30, "Cat")),
+		org(4, "D", 1000, 0.1, user(40, "Dan")),
+	)
+	t.Run("orgs that come back are compared with the last snapshot that had them", func(t *testing.T) {
+		events, next := alerts.Evaluate(alerts.Baseline(partial, before, st), back, st, rules, t0.Add(2*time.Minute))
+		want := "permission_change org=1 user=10 is_bots_menu_access:on->off\n" +
+			"new_user org=2 user=21\n" +
+			"limits_changed org=3 cost_per_min:0.1->0.2\n"
+		if got := summary(events); got != want {
+			t.Errorf("events:\n%s\nwant:\n%s", got, want)
+		}
+		if len(next.Held) != 0 || !next.HeldFrom.IsZero() {
+			t.Errorf("still held: %+v from %v", next.Held, next.HeldFrom)
+		}
+	})
+	t.Run("orgs still gone are announced once, not held again", func(t *testing.T) {
+		cur := snap(org(1, "A", 1000, 0.1, user(10, "Ann", "is_bots_menu_access")), org(4, "D", 1000, 0.1, user(40, "Dan")))
+		events, next := alerts.Evaluate(alerts.Baseline(partial, before, st), cur, st, rules, t0.Add(2*time.Minute))
+		if got := summary(events); got != "org_removed org=2\norg_removed org=3\n" {
+			t.Errorf("events %q", got)
+		}
+		if len(next.Held) != 0 {
+			t.Errorf("held again: %+v", next.Held)
+		}
+	})
+	t.Run("users who come back are compared with their last state", func(t *testing.T) {
+		prev := snap(org(1, "A", 1000, 0.1, user(10, "A"), user(11, "B", "is_bots_menu_access"), user(12, "C")))
+		prev.PolledAt = t0
+		cur := snap(org(1, "A", 1000, 0.1, user(10, "A")))
+		cur.PolledAt = t0.Add(time.Minute)
+		_, held := alerts.Evaluate(prev, cur, alerts.State{}, rules, cur.PolledAt)
+		returned := snap(org(1, "A", 1000, 0.1, user(10, "A"), user(11, "B"), user(12, "C")))
+		events, _ := alerts.Evaluate(alerts.Baseline(cur, prev, held), returned, held, rules, t0.Add(2*time.Minute))
+		if got := summary(events); got != "permission_change org=1 user=11 is_bots_menu_access:on->off\n" {
+			t.Errorf("events %q", got)
+		}
+	})
+	t.Run("without the earlier snapshot, returning orgs are still not news", func(t *testing.T) {
+		events, _ := alerts.Evaluate(alerts.Baseline(partial, nil, st), back, st, rules, t0.Add(2*time.Minute))
+		if len(events) != 0 {
+			t.Errorf("events %q", summary(events))
+		}
+	})
+	t.Run("Baseline leaves its arguments alone", func(t *testing.T) {
+		n := len(partial.Orgs)
+		alerts.Baseline(partial, before, st)
+		if len(partial.Orgs) != n || len(before.Orgs) != 4 {
+			t.Errorf("partial has %d orgs, before %d", len(partial.Orgs), len(before.Orgs))
+		}
+	})
+}

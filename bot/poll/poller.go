@@ -32,7 +32,20 @@ type Config struct {
 	// OnPoll, if set, is called after every poll that was stored (not for
 	// dry runs), from the polling goroutine.
 	OnPoll func(Result)
+	// MaxRetryAfter caps how long a 429's Retry-After keeps polls from
+	// asking the API; default DefaultMaxRetryAfter. Callers set it to at
+	// least their poll interval. A vendor asking for a week must not
+	// silence monitoring for a week.
+	MaxRetryAfter time.Duration
 }
+
+// DefaultMaxRetryAfter is PollerConfig.MaxRetryAfter's default.
+const DefaultMaxRetryAfter = 15 * time.Minute
+
+// ErrWaiting is the error of a poll skipped because the API asked, with a
+// 429's Retry-After, not to be asked yet. A skipped poll counts as a failed
+// one towards an outage notice: the channel learns that monitoring paused.
+var ErrWaiting = errors.New("poll skipped as the API asked")
 
 // Poller runs poll cycles: fetch, evaluate, store. A failed fetch is never
 // diffed: it only counts towards an outage notice, so an outage can never
@@ -50,6 +63,9 @@ type Poller struct {
 	// lastFailure is the last failed poll's error, so a failure repeated
 	// poll after poll is logged once, not at every poll.
 	lastFailure string
+	// waitCause is the 429 that set notBefore: polls skipped for it are
+	// that problem still, not news for the log, and say why they skipped.
+	waitCause error
 }
 
 // Result says what one poll did.
@@ -84,6 +100,9 @@ func New(cfg Config) *Poller {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	return &Poller{cfg: cfg}
 }
@@ -148,6 +167,15 @@ func problem(err error) string {
 	return err.Error()
 }
 
+// problem is problem(res.Err), except that a poll skipped for a 429 is the
+// 429's problem still.
+func (p *Poller) problem(res Result) string {
+	if res.Skipped {
+		return problem(p.waitCause)
+	}
+	return problem(res.Err)
+}
+
 // PollOnce is Poll for a one-off run (the poll command): a failed fetch
 // stores nothing, since there is no run of polls for it to count towards.
 func (p *Poller) PollOnce(ctx context.Context) (Result, error) {
@@ -188,11 +216,6 @@ func (p *Poller) poll(ctx context.Context, mode pollMode) (Result, error) {
 func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) {
 	start := p.cfg.Now()
 	log := p.cfg.Logger
-	if mode == pollStored && start.Before(p.notBefore) {
-		log.Debug("poll skipped: the API asked to wait", "until", p.notBefore)
-		return Result{At: start, Skipped: true, RetryAt: p.notBefore}, nil
-	}
-
 	prev, err := p.latest()
 	if err != nil {
 		return Result{}, err
@@ -202,16 +225,30 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		return Result{}, err
 	}
 
-	snap, fetchErr := p.cfg.Fetcher.Organizations(ctx)
-	res := Result{At: p.cfg.Now(), Snapshot: snap, Err: fetchErr}
+	var res Result
+	if mode == pollStored && start.Before(p.notBefore) {
+		res = Result{At: start, Skipped: true, RetryAt: p.notBefore,
+			Err: fmt.Errorf("%w, until %s: %w", ErrWaiting, p.notBefore.UTC().Format(time.RFC3339), p.waitCause)}
+	} else {
+		snap, err := p.cfg.Fetcher.Organizations(ctx)
+		res = Result{At: p.cfg.Now(), Snapshot: snap, Err: err}
+	}
+	snap, fetchErr := res.Snapshot, res.Err
 	// Cancelled means shut down: the poll is abandoned, not failed. A
 	// deadline that passed means the API was too slow: a failure like any.
 	if fetchErr != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return res, fmt.Errorf("poll abandoned: %w", context.Cause(ctx))
 	}
 	var apiErr *omni.APIError
-	if errors.As(fetchErr, &apiErr) && apiErr.RetryAfter > 0 && mode == pollStored {
-		p.notBefore = res.At.Add(apiErr.RetryAfter)
+	if !res.Skipped && errors.As(fetchErr, &apiErr) && apiErr.RetryAfter > 0 && mode == pollStored {
+		wait := apiErr.RetryAfter
+		if wait > p.cfg.MaxRetryAfter {
+			log.Warn("the API asked to wait longer than polls may pause; asking again sooner",
+				"retry_after", wait, "waiting", p.cfg.MaxRetryAfter)
+			wait = p.cfg.MaxRetryAfter
+		}
+		p.notBefore = res.At.Add(wait)
+		p.waitCause = fetchErr
 	}
 
 	var commit store.Commit
@@ -219,7 +256,11 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		res.Events, res.State = alerts.Failed(st, fetchErr.Error(), p.cfg.Rules, res.At)
 		commit = store.Commit{At: res.At}
 	} else {
-		res.Events, res.State = alerts.Evaluate(prev, snap, st, p.cfg.Rules, snap.PolledAt)
+		base, err := p.baseline(prev, st)
+		if err != nil {
+			return res, err
+		}
+		res.Events, res.State = alerts.Evaluate(base, snap, st, p.cfg.Rules, snap.PolledAt)
 		commit = store.Commit{At: res.At, Snapshot: snap}
 	}
 	if mode == dryRun || (mode == pollOnce && fetchErr != nil) {
@@ -258,10 +299,10 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 			p.lastFailure = ""
 		}
 		log.Info("poll", append(attrs, "orgs", len(snap.Orgs), "users", snap.UserCount(), "changed_orgs", res.ChangedOrgs)...)
-	case problem(fetchErr) != p.lastFailure:
+	case p.problem(res) != p.lastFailure:
 		// Said once for each new problem; repeats go to debug.
 		log.Warn("poll failed", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
-		p.lastFailure = problem(fetchErr)
+		p.lastFailure = p.problem(res)
 	default:
 		log.Debug("poll failed again", append(attrs, "failures", res.State.Failures, "error", fetchErr)...)
 	}
@@ -272,4 +313,25 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		p.cfg.OnPoll(res)
 	}
 	return res, fetchErr
+}
+
+// baseline is what a poll is compared with: the latest snapshot, with the
+// orgs and users whose removal the last poll held put back as the last full
+// poll had them (alerts.Baseline), so that what changed in them meanwhile is
+// announced. Without history that far back they are only not announced as
+// added.
+func (p *Poller) baseline(prev *omni.Snapshot, st alerts.State) (*omni.Snapshot, error) {
+	if prev == nil || len(st.Held) == 0 || st.HeldFrom.IsZero() {
+		return prev, nil
+	}
+	before, err := p.cfg.Store.At(st.HeldFrom)
+	if errors.Is(err, store.ErrNotFound) {
+		p.cfg.Logger.Warn("history does not reach back to the last full poll; orgs that come back are not compared with it",
+			"held_from", st.HeldFrom)
+		return prev, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return alerts.Baseline(prev, before, st), nil
 }

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,4 +173,84 @@ func TestAnAbandonedPollIsNotAFailure(t *testing.T) {
 	if st, _ := f.store.State(); st != nil {
 		t.Errorf("an abandoned poll stored state %s", st)
 	}
+}
+
+func TestChangesWhileAMassRemovalIsHeldAreAnnounced(t *testing.T) {
+	f := newPollerFixture(t)
+	p := f.poller()
+	ctx := context.Background()
+	f.api.AddOrg(omnitest.Org{ID: 5001, Name: "Gamma", CostPerMin: 0.1, Balance: 1000, CurrencySymbol: "$",
+		Users: []omnitest.User{{ID: 501, Name: "Gus", Email: "gus@gamma.example", IsActive: true}}})
+	f.api.AddOrg(omnitest.Org{ID: 5002, Name: "Delta", CostPerMin: 0.1, Balance: 1000, CurrencySymbol: "$",
+		Users: []omnitest.User{{ID: 502, Name: "Dee", Email: "dee@delta.example", IsActive: true}}})
+	if _, err := p.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	full := f.api.Snapshot()
+
+	// The vendor answers with one org of four: the removals are held.
+	f.api.Update(func(pl *omnitest.Payload) { pl.Orgs = pl.Orgs[1:2] })
+	res, err := p.Poll(ctx)
+	if got := kinds(res.Events); err != nil || len(got) != 1 || got[0] != alerts.MassRemovalHeld {
+		t.Fatalf("on the partial poll: %v, %v", got, err)
+	}
+
+	// The orgs come back, changed while they were missing.
+	f.api.Update(func(pl *omnitest.Payload) { pl.Orgs = full.Clone().Orgs })
+	f.api.AddUser(5001, omnitest.User{ID: 503, Name: "Gail", Email: "gail@gamma.example", IsActive: true})
+	f.api.SetCostPerMin(5002, 0.2)
+	f.api.SetFlag(4001, 1110, "is_bots_menu_access", false)
+	res, err = p.Poll(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := kinds(res.Events)
+	want := []alerts.Kind{alerts.PermissionChange, alerts.NewUser, alerts.LimitsChanged}
+	if !slices.Equal(got, want) {
+		t.Errorf("after the orgs came back: %v, want %v", got, want)
+	}
+}
+
+func TestALongRetryAfterPausesMonitoringVisibly(t *testing.T) {
+	f := newPollerFixture(t)
+	now := time.Date(2026, 11, 27, 16, 0, 0, 0, time.UTC)
+	rules := alerts.DefaultRules()
+	rules.FailuresBeforeNotice = 3
+	p := New(Config{Fetcher: f.client, Store: f.store, Rules: rules, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return now }, MaxRetryAfter: 15 * time.Minute})
+	ctx := context.Background()
+	if _, err := p.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.api.Fail(omnitest.Fault{Status: http.StatusTooManyRequests, RetryAfter: "604800", Times: 1})
+	var events []alerts.Event
+	for i := range 3 {
+		now = now.Add(5 * time.Minute)
+		res, err := p.Poll(ctx)
+		if err == nil {
+			t.Fatalf("poll %d during the wait succeeded", i+1)
+		}
+		if i > 0 && (!res.Skipped || !errors.Is(err, ErrWaiting)) {
+			t.Errorf("poll %d: skipped %v, error %v; want a skip that counts as a failure", i+1, res.Skipped, err)
+		}
+		events = append(events, res.Events...)
+	}
+	if got := kinds(events); len(got) != 1 || got[0] != alerts.APIOutage {
+		t.Fatalf("after a 429 and two skipped polls: %v, want one outage notice", got)
+	}
+	if !strings.Contains(events[0].Detail, "HTTP 429") {
+		t.Errorf("the notice does not say why: %q", events[0].Detail)
+	}
+	requests := f.api.Requests()
+
+	t.Run("the API is asked again after the cap, not after a week", func(t *testing.T) {
+		now = now.Add(10 * time.Minute)
+		res, err := p.Poll(ctx)
+		if err != nil || res.Skipped || f.api.Requests() == requests {
+			t.Fatalf("16 minutes after the 429: skipped %v, error %v, requests %d → %d", res.Skipped, err, requests, f.api.Requests())
+		}
+		if got := kinds(res.Events); len(got) != 1 || got[0] != alerts.APIRecovered {
+			t.Errorf("on asking again: %v, want the recovery", got)
+		}
+	})
 }

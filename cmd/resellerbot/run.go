@@ -75,6 +75,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	deliverer := delivery.New(delivery.Config{Store: st, Sender: advisedSlack{bot.NewSlackSender(api, cfg.Slack.AlertChannel)},
 		Logger: log, OnSend: metrics.observeSend})
 	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		MaxRetryAfter: max(cfg.Poll.Interval.D(), poll.DefaultMaxRetryAfter),
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
 				cmds.SetSnapshot(r.Snapshot)

@@ -25,6 +25,7 @@ type App struct {
 	channels  map[string]bool
 	log       *slog.Logger
 	connected atomic.Bool
+	routes    interactions
 }
 
 // NewApp returns an App answering with commands.
@@ -140,10 +141,20 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 			return
 		}
 		go a.slashCommand(ctx, client, *evt.Request, cmd)
-	case socketmode.EventTypeEventsAPI, socketmode.EventTypeInteractive:
-		// Not used, but every envelope must be acknowledged or Slack retries.
-		if evt.Request != nil {
+	case socketmode.EventTypeInteractive:
+		if evt.Request == nil {
+			return
+		}
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			// Every envelope must be acknowledged or Slack retries it.
 			go client.AckCtx(ctx, evt.Request.EnvelopeID, nil)
+			return
+		}
+		go a.interactive(ctx, client, *evt.Request, cb)
+	case socketmode.EventTypeEventsAPI:
+		if evt.Request != nil {
+			go a.eventsAPI(ctx, client, *evt.Request)
 		}
 	}
 }
@@ -152,13 +163,18 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 // no data.
 const refusal = "Sorry, resellerbot isn't available to you here. Ask your Slack admin if you need access."
 
-func (a *App) allowed(cmd slack.SlashCommand) bool {
-	return (a.users == nil || a.users[cmd.UserID]) && (a.channels == nil || a.channels[cmd.ChannelID])
+// allowedUser reports whether a user may use the bot in a channel ("" for
+// none: a modal, the Home tab).
+func (a *App) allowedUser(_ context.Context, userID, channelID string) bool {
+	if a.users != nil && !a.users[userID] {
+		return false
+	}
+	return channelID == "" || a.channels == nil || a.channels[channelID]
 }
 
 func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req socketmode.Request, cmd slack.SlashCommand) {
 	log := a.log.With("user", cmd.UserID, "channel", cmd.ChannelID, "command", cmd.Command, "text", cmd.Text)
-	if !a.allowed(cmd) {
+	if !a.allowedUser(ctx, cmd.UserID, cmd.ChannelID) {
 		log.Warn("command refused")
 		if err := client.AckCtx(ctx, req.EnvelopeID, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": refusal}); err != nil {
 			log.Error("acknowledging command", "error", err)

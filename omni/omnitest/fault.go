@@ -2,15 +2,33 @@ package omnitest
 
 import (
 	"bytes"
+	"cmp"
+	"slices"
 	"time"
 )
 
 // Fault is a misbehaviour queued with Server.Fail: it replaces, delays or
-// damages the answer to the next Times requests to the endpoint, so a
+// damages the answer to the next Times requests to one endpoint, so a
 // client's error handling can be tested against a real HTTP peer. Fields
 // combine: Delay then the answer; Status/Body replace the answer, Truncate
 // cuts whatever answer is sent, RetryAfter and ContentType apply to it.
+//
+// A request that changes the state (a transfer, say) is applied only if it
+// is answered normally, unless AfterApply says the change happens first.
 type Fault struct {
+	// Endpoint is the path, relative to the base URL, whose requests get
+	// the fault, such as TransferPath; "" means OrganizationsPath. Each
+	// endpoint's faults queue separately.
+	Endpoint string
+	// AfterApply applies the request to the state before misbehaving, as
+	// a vendor that commits a transfer and then loses the answer: with
+	// Hang or a long Delay the client times out, with Status it gets an
+	// error (a 502, say), with Truncate a broken body; the change stands.
+	AfterApply bool
+	// Duplicate applies the request twice, as a proxy that resends it
+	// would; the client gets the answer to the first. The vendor has no
+	// idempotency key, so both copies take effect if they can.
+	Duplicate bool
 	// Status, when non-zero, answers this status with Body instead of the
 	// normal answer (authentication is not checked). With Body nil the body
 	// is a vendor-style JSON error for the status, such as
@@ -40,7 +58,7 @@ type Fault struct {
 	Truncate int
 	// Times is how many requests get this fault; 0 (or negative) means every
 	// request until ClearFaults, which also holds back faults queued after
-	// it.
+	// it for the same endpoint.
 	Times int
 }
 
@@ -50,7 +68,7 @@ type queuedFault struct {
 	left int
 }
 
-// Fail queues a fault after those already queued.
+// Fail queues a fault after those already queued for its endpoint.
 func (s *Server) Fail(f Fault) {
 	f.Body = bytes.Clone(f.Body) // nil stays nil: "no custom body"
 	s.mu.Lock()
@@ -74,21 +92,23 @@ func (s *Server) PendingFaults() int {
 	return len(s.faults)
 }
 
-// takeFault pops the fault for this request, if any.
-func (s *Server) takeFault() (Fault, bool) {
+// takeFault pops the fault for a request to endpoint, if any.
+func (s *Server) takeFault(endpoint string) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return Fault{}, false
-	}
-	q := &s.faults[0]
-	f := q.f
-	if q.left > 0 {
-		q.left--
-		if q.left == 0 {
-			s.faults = s.faults[1:]
+	for i := range s.faults {
+		q := &s.faults[i]
+		if cmp.Or(q.f.Endpoint, OrganizationsPath) != endpoint {
+			continue
 		}
+		f := q.f
+		if q.left > 0 {
+			q.left--
+			if q.left == 0 {
+				s.faults = slices.Delete(s.faults, i, i+1)
+			}
+		}
+		return f, true
 	}
-	return f, true
+	return Fault{}, false
 }
-

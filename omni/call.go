@@ -96,6 +96,11 @@ func refused(err error) bool {
 // transport that reports nothing (a custom RoundTripper) counts as having
 // sent, so that doubt always falls on the side of "may have happened".
 func (c *Client) attempt(parent context.Context, call *call, body []byte) (e *APIError, maybeSent bool) {
+	if err := parent.Err(); err != nil {
+		// The transport would fail before looking for a connection, and
+		// so before reporting that it sent nothing.
+		return &APIError{Kind: ErrNetwork, Err: err}, false
+	}
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
 	var gotConn, wrote atomic.Bool

@@ -26,9 +26,20 @@ import (
 // yields the *APIError with errors.As, unless ctx was cancelled.
 var ErrOutcomeUnknown = errors.New("outcome unknown")
 
-// resellerPrefix is what NewClient appends to the base URL for the list
-// endpoint; the other reseller endpoints are its siblings.
-const resellerPrefix = "/reseller"
+// The reseller endpoints, relative to the base URL. NewClient appends the
+// list's path; the others are its siblings.
+const (
+	resellerPrefix    = "/reseller"
+	organizationsPath = resellerPrefix + "/organizations"
+	addUserPath       = resellerPrefix + "/users/add"
+	accessControlPath = resellerPrefix + "/users/access-control"
+	expiryPath        = resellerPrefix + "/users/expiry"
+	concurrencyPath   = resellerPrefix + "/concurrency"
+	calculatePath     = resellerPrefix + "/credits/calculate"
+	transferPath      = resellerPrefix + "/credits/transfer"
+	revertPath        = resellerPrefix + "/credits/revert"
+	creditLogsPath    = resellerPrefix + "/credits/logs"
+)
 
 // call is one request to a reseller endpoint.
 type call struct {
@@ -144,7 +155,7 @@ func (c *Client) attempt(parent context.Context, call *call, body []byte) (e *AP
 
 // url is the address of a reseller endpoint.
 func (c *Client) url(path string, query url.Values) string {
-	base := strings.TrimSuffix(c.endpoint, resellerPrefix+"/organizations")
+	base := strings.TrimSuffix(c.endpoint, organizationsPath)
 	if len(query) == 0 {
 		return base + path
 	}

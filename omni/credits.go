@@ -10,14 +10,6 @@ import (
 	"time"
 )
 
-// The credit endpoints, relative to the base URL.
-const (
-	calculatePath  = resellerPrefix + "/credits/calculate"
-	transferPath   = resellerPrefix + "/credits/transfer"
-	revertPath     = resellerPrefix + "/credits/revert"
-	creditLogsPath = resellerPrefix + "/credits/logs"
-)
-
 // TransferRequest sells minutes to a direct child organization: POST
 // /reseller/credits/transfer, previewed by PreviewTransfer.
 type TransferRequest struct {

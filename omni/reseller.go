@@ -10,14 +10,6 @@ import (
 	"time"
 )
 
-// The reseller endpoints besides the list, relative to the base URL.
-const (
-	addUserPath       = resellerPrefix + "/users/add"
-	accessControlPath = resellerPrefix + "/users/access-control"
-	expiryPath        = resellerPrefix + "/users/expiry"
-	concurrencyPath   = resellerPrefix + "/concurrency"
-)
-
 // AddUserRequest is the body of POST /reseller/users/add: a new child user
 // and, with it, a new child organization. Zero optional fields are left
 // out, so the vendor applies its defaults.

@@ -1,6 +1,7 @@
 package omnitest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -15,24 +16,20 @@ import (
 // already in use are refused; without cost_per_min the org pays the
 // reseller's own rate. The password is checked for presence and not kept.
 func (s *Server) addUser(_ url.Values, in []byte) (int, []byte) {
+	var name, email, phone, password string
+	if status, body, ok := parseFields(in, field{"name", &name}, field{"email", &email},
+		field{"phone", &phone}, field{"password", &password}); !ok {
+		return status, body
+	}
 	var req struct {
-		Name       string   `json:"name"`
-		Email      string   `json:"email"`
-		Phone      string   `json:"phone"`
-		Password   string   `json:"password"`
 		Welcome    int      `json:"welcome_minutes_to_credit"`
 		CostPerMin *float64 `json:"cost_per_min"`
 		Limit      int      `json:"concurrent_call_limit"`
 		Expiry     string   `json:"expiry_date"`
 		Currency   string   `json:"user_currency"`
 	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("name", req.Name != "")
-		m.need("email", req.Email != "")
-		m.need("phone", req.Phone != "")
-		m.need("password", req.Password != "")
-	}); !ok {
-		return status, body
+	if err := json.Unmarshal(in, &req); err != nil {
+		return malformed(err)
 	}
 	if req.Expiry != "" {
 		if _, err := time.Parse(time.DateOnly, req.Expiry); err != nil {
@@ -50,8 +47,8 @@ func (s *Server) addUser(_ url.Values, in []byte) (int, []byte) {
 		return refuse(false, "welcome_minutes_to_credit and concurrent_call_limit must be 0 or more")
 	case cpm < rate:
 		return refuse(false, "cost_per_min %.3f is below your own rate of %.3f per minute", cpm, rate)
-	case s.emailTaken(req.Email):
-		return refuse(false, "A user with email %s already exists", req.Email)
+	case s.emailTaken(email):
+		return refuse(false, "A user with email %s already exists", email)
 	case cost > s.res.balance:
 		return refuse(true, "Insufficient reseller balance: %d welcome minutes cost %.3f and the balance is %.3f",
 			req.Welcome, cost, s.res.balance)
@@ -60,10 +57,10 @@ func (s *Server) addUser(_ url.Values, in []byte) (int, []byte) {
 	}
 	symbol := currencySymbol(req.Currency)
 	o := Org{
-		ID: s.p.nextOrgID(), Name: req.Name + "'s Organization", CostPerMin: cpm,
+		ID: s.p.nextOrgID(), Name: name + "'s Organization", CostPerMin: cpm,
 		CurrencySymbol: symbol, UserCurrencySymbol: symbol, ConcurrentCallLimit: req.Limit, Timezone: "UTC",
 		CreatedDate: s.res.now().UTC().Format("2006-01-02T15:04:05.000000"),
-		Users: []User{{ID: s.p.nextUserID(), Name: req.Name, Email: req.Email, Phone: req.Phone,
+		Users: []User{{ID: s.p.nextUserID(), Name: name, Email: email, Phone: phone,
 			IsActive: true, ExpiryDate: req.Expiry, Menus: map[string]bool{}}},
 	}
 	s.p.Orgs = append(s.p.Orgs, o)

@@ -121,66 +121,53 @@ func WithClock(now func() time.Time) Option {
 	return func(s *Server) { s.res.now = now }
 }
 
-// ResellerBalance returns the reseller's balance: what transfers draw on.
-func (s *Server) ResellerBalance() float64 {
+// withLock runs fn under the server's lock.
+func (s *Server) withLock(fn func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.res.balance
+	fn()
+}
+
+// ResellerBalance returns the reseller's balance: what transfers draw on.
+func (s *Server) ResellerBalance() (v float64) {
+	s.withLock(func() { v = s.res.balance })
+	return v
 }
 
 // SetResellerBalance sets the reseller's balance (default
 // DefaultResellerBalance).
-func (s *Server) SetResellerBalance(v float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.res.balance = v
-}
+func (s *Server) SetResellerBalance(v float64) { s.withLock(func() { s.res.balance = v }) }
 
 // SetWholesaleRate sets what a minute costs the reseller (default
 // DefaultWholesaleRate).
-func (s *Server) SetWholesaleRate(v float64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.res.rate = v
-}
+func (s *Server) SetWholesaleRate(v float64) { s.withLock(func() { s.res.rate = v }) }
 
 // ConcurrencyPool returns the reseller's free concurrency slots.
-func (s *Server) ConcurrencyPool() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.res.pool
+func (s *Server) ConcurrencyPool() (n int) {
+	s.withLock(func() { n = s.res.pool })
+	return n
 }
 
 // SetConcurrencyPool sets the reseller's free concurrency slots.
-func (s *Server) SetConcurrencyPool(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.res.pool = n
-}
+func (s *Server) SetConcurrencyPool(n int) { s.withLock(func() { s.res.pool = n }) }
 
 // CreditLogs returns every credit log entry so far, oldest first (the
 // endpoint serves them newest first).
-func (s *Server) CreditLogs() []CreditLog {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.res.logs)
+func (s *Server) CreditLogs() (logs []CreditLog) {
+	s.withLock(func() { logs = slices.Clone(s.res.logs) })
+	return logs
 }
 
 // Calls returns how many requests reached an endpoint (such as
 // TransferPath, or OrganizationsPath) with its method, whatever their key
 // and whatever fault answered them.
-func (s *Server) Calls(endpoint string) int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.res.calls[endpoint]
+func (s *Server) Calls(endpoint string) (n int64) {
+	s.withLock(func() { n = s.res.calls[endpoint] })
+	return n
 }
 
 // countCall counts a request for Calls.
-func (s *Server) countCall(endpoint string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.res.calls[endpoint]++
-}
+func (s *Server) countCall(endpoint string) { s.withLock(func() { s.res.calls[endpoint]++ }) }
 
 // endpointMethod returns the method an endpoint is served with, or "" for
 // a path that is no endpoint.

@@ -25,25 +25,11 @@ import (
 // state; a duplicate applies it once more and answers the first. s.mu is
 // held.
 func (s *Server) resellerLocked(endpoint string, q url.Values, in []byte, duplicate bool) (int, []byte) {
-	var h func(url.Values, []byte) (int, []byte)
-	switch endpoint {
-	case AddUserPath:
-		h = s.addUser
-	case AccessControlPath:
-		h = s.accessControl
-	case ExpiryPath:
-		h = s.expiry
-	case ConcurrencyPath:
-		h = s.concurrency
-	case CalculatePath:
-		h = s.calculate
-	case TransferPath:
-		h = s.transfer
-	case RevertPath:
-		h = s.revert
-	case CreditLogsPath:
-		h = s.creditLogs
-	default:
+	h, found := map[string]func(url.Values, []byte) (int, []byte){
+		AddUserPath: s.addUser, AccessControlPath: s.accessControl, ExpiryPath: s.expiry, ConcurrencyPath: s.concurrency,
+		CalculatePath: s.calculate, TransferPath: s.transfer, RevertPath: s.revert, CreditLogsPath: s.creditLogs,
+	}[endpoint]
+	if !found {
 		return http.StatusNotFound, ErrorBody(http.StatusNotFound)
 	}
 	status, body := h(q, in)
@@ -53,31 +39,79 @@ func (s *Server) resellerLocked(endpoint string, q url.Values, in []byte, duplic
 	return status, body
 }
 
-// missing collects the required fields a request lacks.
-type missing []string
-
-// need notes name as missing unless present.
-func (m *missing) need(name string, present bool) {
-	if !present {
-		*m = append(*m, name)
-	}
+// field is a required field of a request and where to decode it.
+type field struct {
+	key string
+	dst any
 }
 
-// parse decodes a request body into v, then lets check name the required
-// fields that are missing. On failure it returns the 400 to answer.
-func parse(in []byte, v any, check func(*missing)) (status int, body []byte, ok bool) {
-	if err := json.Unmarshal(in, v); err != nil {
-		status, body = badRequest("Malformed JSON body: " + err.Error())
+// parseFields decodes the given fields of a JSON object body. All are
+// required: absent, null or "" counts as missing, and the 400 it returns
+// when ok is false names every missing one, as the vendor's errors page
+// describes. The caller decodes optional fields itself.
+func parseFields(in []byte, fields ...field) (status int, body []byte, ok bool) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(in, &raw); err != nil {
+		status, body = malformed(err)
 		return status, body, false
 	}
-	var m missing
-	check(&m)
-	if len(m) > 0 {
-		status, body = badRequest("Missing required fields: " + strings.Join(m, ", "))
+	var missing []string
+	for _, f := range fields {
+		v, found := raw[f.key]
+		if !found || string(v) == "null" || string(v) == `""` {
+			missing = append(missing, f.key)
+			continue
+		}
+		if err := json.Unmarshal(v, f.dst); err != nil {
+			status, body = malformed(fmt.Errorf("%s: %w", f.key, err))
+			return status, body, false
+		}
+	}
+	if len(missing) > 0 {
+		status, body = badRequest("Missing required fields: " + strings.Join(missing, ", "))
 		return status, body, false
 	}
 	return 0, nil, true
 }
+
+// childAmount parses a request that names a child org (orgKey) and an
+// amount of minutes or slots (amountKey), both required with the extra
+// fields, and checks them: the org must be the reseller's and the amount
+// at least least. It returns the org, or nil and the 400 to answer.
+func (s *Server) childAmount(in []byte, orgKey, amountKey string, least int, extra ...field) (o *Org, amount, status int, body []byte) {
+	var id int64
+	if status, body, ok := parseFields(in, append([]field{{orgKey, &id}, {amountKey, &amount}}, extra...)...); !ok {
+		return nil, 0, status, body
+	}
+	if amount < least {
+		status, body = tooFew(amountKey, least)
+		return nil, 0, status, body
+	}
+	if o = s.p.org(id); o == nil {
+		status, body = refuse(false, "Organization %d is not a child organization of this reseller", id)
+	}
+	return o, amount, status, body
+}
+
+// childUser parses a request that names a user of the reseller's
+// ("user_id", required with the extra fields) and finds the user. It
+// returns the user, or nil and the 400 to answer.
+func (s *Server) childUser(in []byte, extra ...field) (u *User, status int, body []byte) {
+	var id int64
+	if status, body, ok := parseFields(in, append([]field{{"user_id", &id}}, extra...)...); !ok {
+		return nil, status, body
+	}
+	if _, u = s.p.findUser(id); u == nil {
+		status, body = refuse(false, "User %d does not belong to any of your child organizations", id)
+	}
+	return u, status, body
+}
+
+func tooFew(key string, least int) (int, []byte) {
+	return refuse(false, "%s must be %d or more", key, least)
+}
+
+func malformed(err error) (int, []byte) { return badRequest("Malformed JSON body: " + err.Error()) }
 
 func badRequest(desc string) (int, []byte) {
 	return answerJSON(http.StatusBadRequest, map[string]any{"error": "bad_request", "error_description": desc})
@@ -107,58 +141,42 @@ func answerJSON(status int, v any) (int, []byte) {
 	return status, b
 }
 
-// notChild refuses an org ID that is not the reseller's.
-func notChild(id int64) (int, []byte) {
-	return refuse(false, "Organization %d is not a child organization of this reseller", id)
-}
-
-// notInTree refuses a user ID that is not the reseller's.
-func notInTree(id int64) (int, []byte) {
-	return refuse(false, "User %d does not belong to any of your child organizations", id)
-}
-
 // calculate previews a transfer or a revert: POST /reseller/credits/calculate.
 func (s *Server) calculate(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		Minutes    *int     `json:"minutes"`
-		CostPerMin *float64 `json:"cost_per_min"`
-		IsRevert   bool     `json:"is_revert"`
-		OrgID      *int64   `json:"child_organization_id"`
+	var mode struct {
+		IsRevert bool `json:"is_revert"`
 	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("minutes", req.Minutes != nil)
-		if req.IsRevert {
-			m.need("child_organization_id", req.OrgID != nil)
-		} else {
-			m.need("cost_per_min", req.CostPerMin != nil)
-		}
-	}); !ok {
-		return status, body
-	}
-	m := float64(*req.Minutes)
-	if *req.Minutes <= 0 {
-		return refuse(false, "minutes must be a positive integer")
+	if err := json.Unmarshal(in, &mode); err != nil {
+		return malformed(err)
 	}
 	rate := s.res.rate
-	if !req.IsRevert {
-		cost, credit := money(m*rate), money(m**req.CostPerMin)
+	if mode.IsRevert {
+		o, minutes, status, body := s.childAmount(in, "child_organization_id", "minutes", 1)
+		if o == nil {
+			return status, body
+		}
+		deduction := money(float64(minutes) * o.CostPerMin)
 		return ok(map[string]any{
-			"my_cost": cost, "user_credit": credit, "profit": money(credit - cost),
-			"margin": money(*req.CostPerMin - rate), "reseller_balance": s.res.balance,
-			"reseller_available_minutes": minutesFor(s.res.balance, rate),
-			"new_reseller_balance":       money(s.res.balance - cost), "reseller_rate": rate, "currency_symbol": "$",
+			"refund_amount": money(float64(minutes) * rate), "deduction_amount": deduction, "child_balance": o.Balance,
+			"child_available_minutes": minutesFor(o.Balance, o.CostPerMin),
+			"new_child_balance":       money(o.Balance - deduction), "reseller_rate": rate,
+			"currency_symbol": o.CurrencySymbol,
 		})
 	}
-	o := s.p.org(*req.OrgID)
-	if o == nil {
-		return notChild(*req.OrgID)
+	var minutes int
+	var cpm float64
+	if status, body, ok := parseFields(in, field{"minutes", &minutes}, field{"cost_per_min", &cpm}); !ok {
+		return status, body
 	}
-	deduction := money(m * o.CostPerMin)
+	if minutes < 1 {
+		return tooFew("minutes", 1)
+	}
+	cost, credit := money(float64(minutes)*rate), money(float64(minutes)*cpm)
 	return ok(map[string]any{
-		"refund_amount": money(m * rate), "deduction_amount": deduction, "child_balance": o.Balance,
-		"child_available_minutes": minutesFor(o.Balance, o.CostPerMin),
-		"new_child_balance":       money(o.Balance - deduction), "reseller_rate": rate,
-		"currency_symbol": o.CurrencySymbol,
+		"my_cost": cost, "user_credit": credit, "profit": money(credit - cost),
+		"margin": money(cpm - rate), "reseller_balance": s.res.balance,
+		"reseller_available_minutes": minutesFor(s.res.balance, rate),
+		"new_reseller_balance":       money(s.res.balance - cost), "reseller_rate": rate, "currency_symbol": "$",
 	})
 }
 
@@ -175,35 +193,21 @@ func minutesFor(balance, rate float64) float64 {
 // The child's own cost_per_min is left as it is (the reference does not
 // say the transfer changes it).
 func (s *Server) transfer(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		OrgID      *int64   `json:"to_organization_id"`
-		Minutes    *int     `json:"minutes"`
-		CostPerMin *float64 `json:"cost_per_min"`
-	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("to_organization_id", req.OrgID != nil)
-		m.need("minutes", req.Minutes != nil)
-		m.need("cost_per_min", req.CostPerMin != nil)
-	}); !ok {
+	var cpm float64
+	o, minutes, status, body := s.childAmount(in, "to_organization_id", "minutes", 1, field{"cost_per_min", &cpm})
+	if o == nil {
 		return status, body
 	}
-	o := s.p.org(*req.OrgID)
-	rate, cpm := s.res.rate, *req.CostPerMin
-	switch {
-	case *req.Minutes <= 0:
-		return refuse(false, "minutes must be a positive integer")
-	case o == nil:
-		return notChild(*req.OrgID)
-	case cpm < rate:
+	rate := s.res.rate
+	if cpm < rate {
 		return refuse(false, "cost_per_min %.3f is below your own rate of %.3f per minute", cpm, rate)
 	}
-	m := float64(*req.Minutes)
-	cost, credit := money(m*rate), money(m*cpm)
+	cost, credit := money(float64(minutes)*rate), money(float64(minutes)*cpm)
 	if cost > s.res.balance {
 		return refuse(true, "Insufficient reseller balance: %d minutes cost %.3f and the balance is %.3f",
-			*req.Minutes, cost, s.res.balance)
+			minutes, cost, s.res.balance)
 	}
-	s.moveCredit(o, LogTransfer, -cost, credit, fmt.Sprintf("Transfer of %d minutes at %.2f/min", *req.Minutes, cpm))
+	s.moveCredit(o, LogTransfer, -cost, credit, fmt.Sprintf("Transfer of %d minutes at %.2f/min", minutes, cpm))
 	return ok(map[string]any{"message": "Credits allocated successfully",
 		"new_from_balance": s.res.balance, "new_to_balance": o.Balance})
 }
@@ -213,30 +217,16 @@ func (s *Server) transfer(_ url.Values, in []byte) (int, []byte) {
 // minutes × its wholesale rate. A child without that much balance is
 // refused (the reference leaves it open).
 func (s *Server) revert(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		OrgID   *int64 `json:"from_organization_id"`
-		Minutes *int   `json:"minutes"`
-	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("from_organization_id", req.OrgID != nil)
-		m.need("minutes", req.Minutes != nil)
-	}); !ok {
+	o, minutes, status, body := s.childAmount(in, "from_organization_id", "minutes", 1)
+	if o == nil {
 		return status, body
 	}
-	o := s.p.org(*req.OrgID)
-	switch {
-	case *req.Minutes <= 0:
-		return refuse(false, "minutes must be a positive integer")
-	case o == nil:
-		return notChild(*req.OrgID)
-	}
-	m := float64(*req.Minutes)
-	deduction, refund := money(m*o.CostPerMin), money(m*s.res.rate)
+	deduction, refund := money(float64(minutes)*o.CostPerMin), money(float64(minutes)*s.res.rate)
 	if deduction > o.Balance {
 		return refuse(true, "Insufficient balance in %s: %d minutes are %.3f and the balance is %.3f",
-			o.Name, *req.Minutes, deduction, o.Balance)
+			o.Name, minutes, deduction, o.Balance)
 	}
-	s.moveCredit(o, LogRevert, refund, -deduction, fmt.Sprintf("Revert of %d minutes at %.2f/min", *req.Minutes, o.CostPerMin))
+	s.moveCredit(o, LogRevert, refund, -deduction, fmt.Sprintf("Revert of %d minutes at %.2f/min", minutes, o.CostPerMin))
 	return ok(map[string]any{"message": "Credits reverted successfully",
 		"new_from_balance": o.Balance, "new_to_balance": s.res.balance})
 }
@@ -261,36 +251,23 @@ func (s *Server) moveCredit(o *Org, kind string, resellerDelta, orgDelta float64
 // draws the difference from the pool (refused when the pool is short),
 // lowering it returns the difference at once.
 func (s *Server) concurrency(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		OrgID *int64 `json:"child_organization_id"`
-		Limit *int   `json:"new_limit"`
-	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("child_organization_id", req.OrgID != nil)
-		m.need("new_limit", req.Limit != nil)
-	}); !ok {
+	o, limit, status, body := s.childAmount(in, "child_organization_id", "new_limit", 0)
+	if o == nil {
 		return status, body
 	}
-	o := s.p.org(*req.OrgID)
-	switch {
-	case *req.Limit < 0:
-		return refuse(false, "new_limit must be 0 or more")
-	case o == nil:
-		return notChild(*req.OrgID)
-	}
 	old := o.ConcurrentCallLimit
-	delta := *req.Limit - old
+	delta := limit - old
 	if delta > s.res.pool {
 		return refuse(false, "Insufficient concurrency slots: raising %s from %d to %d needs %d, and %d are free",
-			o.Name, old, *req.Limit, delta, s.res.pool)
+			o.Name, old, limit, delta, s.res.pool)
 	}
 	if delta != 0 {
 		s.res.pool -= delta
-		o.ConcurrentCallLimit = *req.Limit
+		o.ConcurrentCallLimit = limit
 		s.body = nil
-		s.logMove(LogChannels, "CH", o, CreditLog{ChannelsCount: delta, PreviousChannels: old, NewChannels: *req.Limit,
+		s.logMove(LogChannels, "CH", o, CreditLog{ChannelsCount: delta, PreviousChannels: old, NewChannels: limit,
 			FromBalanceBefore: s.res.balance, FromBalanceAfter: s.res.balance, ToBalanceBefore: o.Balance, ToBalanceAfter: o.Balance,
-			Notes: fmt.Sprintf("Concurrency changed from %d to %d", old, *req.Limit)})
+			Notes: fmt.Sprintf("Concurrency changed from %d to %d", old, limit)})
 	}
 	return ok(map[string]any{"message": "Concurrency limit updated successfully.",
 		"child_limit": o.ConcurrentCallLimit, "reseller_available": s.res.pool})
@@ -300,22 +277,13 @@ func (s *Server) concurrency(_ url.Values, in []byte) (int, []byte) {
 // own access control does not enable are dropped without an error, and
 // "updated_flags" lists those applied.
 func (s *Server) accessControl(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		UserID *int64          `json:"user_id"`
-		Menus  map[string]bool `json:"dashboard_menu_access"`
-	}
-	if status, body, ok := parse(in, &req, func(m *missing) {
-		m.need("user_id", req.UserID != nil)
-		m.need("dashboard_menu_access", req.Menus != nil)
-	}); !ok {
+	var menus map[string]bool
+	u, status, body := s.childUser(in, field{"dashboard_menu_access", &menus})
+	if u == nil {
 		return status, body
 	}
-	_, u := s.p.findUser(*req.UserID)
-	if u == nil {
-		return notInTree(*req.UserID)
-	}
 	applied := make(map[string]bool)
-	for k, on := range req.Menus {
+	for k, on := range menus {
 		if !s.p.ResellerMenus[k] {
 			continue
 		}
@@ -331,27 +299,26 @@ func (s *Server) accessControl(_ url.Values, in []byte) (int, []byte) {
 // expiry sets or clears a user's expiry date, §4: an absent or null
 // expiry_date clears it. The list then shows the date as sent.
 func (s *Server) expiry(_ url.Values, in []byte) (int, []byte) {
-	var req struct {
-		UserID *int64  `json:"user_id"`
-		Expiry *string `json:"expiry_date"`
-	}
-	if status, body, ok := parse(in, &req, func(m *missing) { m.need("user_id", req.UserID != nil) }); !ok {
+	u, status, body := s.childUser(in)
+	if u == nil {
 		return status, body
 	}
+	var opt struct {
+		Expiry *string `json:"expiry_date"`
+	}
+	if err := json.Unmarshal(in, &opt); err != nil {
+		return malformed(err)
+	}
 	var date any // null
-	if req.Expiry != nil {
-		if _, err := time.Parse(time.DateOnly, *req.Expiry); err != nil {
+	if opt.Expiry != nil {
+		if _, err := time.Parse(time.DateOnly, *opt.Expiry); err != nil {
 			return badRequest("expiry_date must be a date, YYYY-MM-DD")
 		}
-		date = *req.Expiry
-	}
-	_, u := s.p.findUser(*req.UserID)
-	if u == nil {
-		return notInTree(*req.UserID)
+		date = *opt.Expiry
 	}
 	u.ExpiryDate = ""
-	if req.Expiry != nil {
-		u.ExpiryDate = *req.Expiry
+	if opt.Expiry != nil {
+		u.ExpiryDate = *opt.Expiry
 	}
 	s.body = nil
 	return ok(map[string]any{"message": "User expiry date updated successfully", "user_id": u.ID, "expiry_date": date})

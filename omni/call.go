@@ -63,7 +63,7 @@ type call struct {
 	secrets []string
 }
 
-// do sends c with the retry policy call.once asks for, and decodes the
+// do sends call with the retry policy call.once asks for, and decodes the
 // answer into call.out.
 func (c *Client) do(ctx context.Context, call call) error {
 	var body []byte

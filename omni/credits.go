@@ -256,8 +256,10 @@ func (c *Client) Revert(ctx context.Context, req RevertRequest) (*CreditResult, 
 
 // The transaction types of a CreditLog.
 const (
+	// LogTransfer is credit sold to a child (Transfer).
 	LogTransfer = "credit_transfer"
-	LogRevert   = "credit_revert"
+	// LogRevert is credit taken back from a child (Revert).
+	LogRevert = "credit_revert"
 	// LogChannels is a concurrency change (SetConcurrency).
 	LogChannels = "channel_allocation"
 )

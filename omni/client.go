@@ -112,32 +112,48 @@ func (c *Client) Endpoint() string { return c.endpoint }
 // passing included (ErrTimeout, wrapping context.DeadlineExceeded); only a
 // cancelled ctx gives a plain error wrapping context.Canceled.
 func (c *Client) Organizations(ctx context.Context) (*Snapshot, error) {
+	var snap *Snapshot
+	err := c.retry(ctx, func(ctx context.Context) (err *APIError) {
+		snap, err = c.fetch(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// retry runs attempt until it succeeds, fails for good (an error that is
+// not Temporary), runs out of attempts, or ctx ends, backing off between
+// attempts as Organizations documents. Callers that must not repeat a
+// request clear the error's retryable flag before returning it.
+func (c *Client) retry(ctx context.Context, attempt func(context.Context) *APIError) error {
 	var last *APIError
-	for attempt := 1; ; attempt++ {
-		snap, err := c.fetch(ctx)
+	for n := 1; ; n++ {
+		err := attempt(ctx)
 		if err == nil {
-			return snap, nil
+			return nil
 		}
 		if ctx.Err() != nil {
-			return nil, c.callerGaveUp(ctx, err, last, attempt)
+			return c.callerGaveUp(ctx, err, last, n)
 		}
 		last = err
-		last.Attempts = attempt
-		if !err.retryable || attempt >= c.maxAttempts {
-			return nil, last
+		last.Attempts = n
+		if !err.retryable || n >= c.maxAttempts {
+			return last
 		}
-		wait := c.backoffFor(attempt)
+		wait := c.backoffFor(n)
 		if err.RetryAfter > wait {
 			wait = err.RetryAfter
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
-			return nil, last
+			return last
 		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return nil, c.callerGaveUp(ctx, nil, last, attempt)
+			return c.callerGaveUp(ctx, nil, last, n)
 		case <-t.C:
 		}
 	}

@@ -1,7 +1,6 @@
 package omnitest
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -35,51 +34,6 @@ var (
 	ErrNoSuchUser = errors.New("omnitest: no such user")
 )
 
-// Fault is a misbehaviour queued with Server.Fail: it replaces, delays or
-// damages the answer to the next Times requests to the endpoint, so a
-// client's error handling can be tested against a real HTTP peer. Fields
-// combine: Delay then the answer; Status/Body replace the answer, Truncate
-// cuts whatever answer is sent, RetryAfter and ContentType apply to it.
-type Fault struct {
-	// Status, when non-zero, answers this status with Body instead of the
-	// normal answer (authentication is not checked). With Body nil the body
-	// is a vendor-style JSON error for the status, such as
-	// {"error":"unauthorized","error_description":"Missing or invalid API key"}.
-	Status int
-	// Body, when non-nil, is sent instead of the normal body (with status 200
-	// if Status is 0): garbage, an HTML error page from a proxy, or
-	// {"success":false,"error":"…"} with HTTP 200.
-	Body []byte
-	// ContentType overrides the Content-Type header (default
-	// application/json), for example text/html for a proxy's error page.
-	ContentType string
-	// RetryAfter, when set, is sent as the Retry-After header (seconds or an
-	// HTTP date, verbatim, so malformed values can be tested too).
-	RetryAfter string
-	// Delay sleeps before answering. If the client gives up first, nothing
-	// is sent; Close cuts the wait short.
-	Delay time.Duration
-	// Hang never answers: the handler waits until the client gives up
-	// (its request context is done) or the server closes, which drops the
-	// connection.
-	Hang bool
-	// Truncate, when positive, sends only the first Truncate bytes of the
-	// answer (with the full Content-Length) and then drops the connection;
-	// negative sends the headers alone. A value at or beyond the body's
-	// length sends it whole.
-	Truncate int
-	// Times is how many requests get this fault; 0 (or negative) means every
-	// request until ClearFaults, which also holds back faults queued after
-	// it.
-	Times int
-}
-
-// queuedFault is a Fault with the number of requests it still applies to.
-type queuedFault struct {
-	f    Fault
-	left int
-}
-
 // Option configures a Server at creation.
 type Option func(*Server)
 
@@ -107,7 +61,8 @@ func WithBasePath(path string) Option {
 }
 
 // Server is a fake OmniDimension API serving GET
-// {URL}/reseller/organizations from a Payload the test controls. All of its
+// {URL}/reseller/organizations from a Payload the test controls, and the
+// other reseller endpoints (see TransferPath) on the same state. All of its
 // methods are safe for concurrent use with requests in flight. The body is
 // encoded once per version of the payload and served with Content-Length;
 // every mutation makes a new version.
@@ -129,6 +84,7 @@ type Server struct {
 	apiKey    string
 	forbidden map[string]bool
 	faults    []queuedFault
+	res       resellerState // balance, rate, pool, credit logs, call counts
 }
 
 // NewServer starts a server serving a deep copy of p (Fixture() when p is
@@ -153,6 +109,7 @@ func NewUnstartedServer(p *Payload, opts ...Option) *Server {
 		p:         p,
 		apiKey:    DefaultAPIKey,
 		forbidden: make(map[string]bool),
+		res:       newResellerState(p),
 	}
 	for _, opt := range opts {
 		opt(s)
@@ -187,8 +144,9 @@ func (s *Server) Close() {
 }
 
 // Handler returns the server's HTTP handler, so the fake can be mounted in
-// another server (see WithBasePath). It serves only GET on the endpoint:
-// other paths get 404 and other methods 405, both as JSON errors.
+// another server (see WithBasePath). It serves each endpoint with its
+// method only: other paths get 404 and other methods 405, both as JSON
+// errors.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serve) }
 
 // Requests returns how many requests the handler has received, on any path.
@@ -293,10 +251,7 @@ func (s *Server) AddOrg(o Org) {
 	o = o.Clone()
 	_ = s.mutate(func(p *Payload) error {
 		if o.ID == 0 {
-			o.ID = SyntheticFirstOrgID
-			for i := range p.Orgs {
-				o.ID = max(o.ID, p.Orgs[i].ID+1)
-			}
+			o.ID = p.nextOrgID()
 		}
 		if old := p.org(o.ID); old != nil {
 			*old = o
@@ -331,12 +286,7 @@ func (s *Server) AddUser(orgID int64, u User) error {
 			return fmt.Errorf("%w: id %d", ErrNoSuchOrg, orgID)
 		}
 		if u.ID == 0 {
-			u.ID = SyntheticFirstUserID
-			for i := range p.Orgs {
-				for j := range p.Orgs[i].Users {
-					u.ID = max(u.ID, p.Orgs[i].Users[j].ID+1)
-				}
-			}
+			u.ID = p.nextUserID()
 		}
 		if old := o.user(u.ID); old != nil {
 			*old = u
@@ -388,62 +338,28 @@ func (s *Server) SetResellerFlag(flag string, on bool) {
 	})
 }
 
-// Fail queues a fault after those already queued.
-func (s *Server) Fail(f Fault) {
-	f.Body = bytes.Clone(f.Body) // nil stays nil: "no custom body"
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, queuedFault{f: f, left: f.Times})
-}
-
-// ClearFaults drops every queued fault; requests are answered normally
-// again.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
-// PendingFaults returns how many faults are still queued (a fault with
-// Times 0 stays queued until ClearFaults).
-func (s *Server) PendingFaults() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.faults)
-}
-
-// takeFault pops the fault for this request, if any.
-func (s *Server) takeFault() (Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.faults) == 0 {
-		return Fault{}, false
-	}
-	q := &s.faults[0]
-	f := q.f
-	if q.left > 0 {
-		q.left--
-		if q.left == 0 {
-			s.faults = s.faults[1:]
-		}
-	}
-	return f, true
-}
-
 // serve is the HTTP handler behind Handler.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
-	path := r.URL.Path
-	if path != s.basePath+OrganizationsPath {
+	endpoint, underBase := strings.CutPrefix(r.URL.Path, s.basePath)
+	method := endpointMethod(endpoint)
+	if !underBase || method == "" {
 		writeAnswer(w, http.StatusNotFound, "", ErrorBody(http.StatusNotFound), 0)
 		return
 	}
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
+	if r.Method != method {
+		w.Header().Set("Allow", method)
 		writeAnswer(w, http.StatusMethodNotAllowed, "", ErrorBody(http.StatusMethodNotAllowed), 0)
 		return
 	}
-	f, faulty := s.takeFault()
+	s.countCall(endpoint)
+	f, faulty := s.takeFault(endpoint)
+	var status int
+	var body []byte
+	applied := faulty && f.AfterApply
+	if applied {
+		status, body = s.answer(r, endpoint, f.Duplicate)
+	}
 	if faulty {
 		if f.Hang {
 			s.wait(r.Context(), -1)
@@ -453,15 +369,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	var status int
-	var body []byte
 	switch {
 	case faulty && f.Status != 0 && f.Body == nil:
 		status, body = f.Status, ErrorBody(f.Status)
 	case faulty && (f.Status != 0 || f.Body != nil):
 		status, body = cmp.Or(f.Status, http.StatusOK), f.Body
-	default:
-		status, body = s.answer(r)
+	case !applied:
+		status, body = s.answer(r, endpoint, faulty && f.Duplicate)
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="api"`)
@@ -472,8 +386,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	writeAnswer(w, status, f.ContentType, body, f.Truncate)
 }
 
-// answer is the normal answer: the key check, then the cached body.
-func (s *Server) answer(r *http.Request) (int, []byte) {
+// answer is the normal answer: the key check, then the cached body of the
+// list or the outcome of a reseller call (applied twice for a duplicate).
+func (s *Server) answer(r *http.Request, endpoint string, duplicate bool) (int, []byte) {
+	in := readRequest(r)
 	token, ok := bearerToken(r.Header.Get("Authorization"))
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -485,7 +401,10 @@ func (s *Server) answer(r *http.Request) (int, []byte) {
 			return http.StatusUnauthorized, ErrorBody(http.StatusUnauthorized)
 		}
 	}
-	return http.StatusOK, s.bodyLocked()
+	if endpoint == OrganizationsPath {
+		return http.StatusOK, s.bodyLocked()
+	}
+	return s.resellerLocked(endpoint, r.URL.Query(), in, duplicate)
 }
 
 // wait sleeps for d (forever when d < 0) and reports whether to go on

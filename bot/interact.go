@@ -269,7 +269,9 @@ type recent struct {
 	next  int
 }
 
-func newRecent(n int) *recent { return &recent{order: make([]string, n), set: make(map[string]bool, n)} }
+func newRecent(n int) *recent {
+	return &recent{order: make([]string, n), set: make(map[string]bool, n)}
+}
 
 // add reports whether s was not in the set, adding it.
 func (r *recent) add(s string) bool {

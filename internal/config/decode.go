@@ -3,12 +3,13 @@ package config
 import (
 	"encoding"
 	"fmt"
-	"github.com/resellerbot/resellerbot/internal/editdist"
 	"reflect"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resellerbot/resellerbot/internal/editdist"
 )
 
 // yamlName is a struct field's yaml key, "" when it has none.

@@ -193,7 +193,7 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 	log := a.log.With("user", cmd.UserID, "channel", cmd.ChannelID, "command", cmd.Command, "text", cmd.Text)
 	if why := a.allowedUser(ctx, cmd.UserID, cmd.ChannelID); why != "" {
 		log.Warn("command refused")
-		if err := client.AckCtx(ctx, req.EnvelopeID, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": why}); err != nil {
+		if err := client.AckCtx(ctx, req.EnvelopeID, ackPayload(render.Message{Text: why})); err != nil {
 			log.Error("acknowledging command", "error", err)
 		}
 		return
@@ -201,7 +201,7 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 	log.Info("command")
 	msgs := a.commands.Handle(cmd.Command, cmd.Text)
 	first, rest := msgs[0], msgs[1:]
-	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
+	payload := ackPayload(first)
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not
 	// wait for ever.
 	if err := client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
@@ -231,15 +231,35 @@ func (a *App) respond(ctx context.Context, cmd slack.SlashCommand, msg render.Me
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	blocks := slack.Blocks{BlockSet: msg.Blocks}
-	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
-		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral})
+	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), noUnfurl(&slack.WebhookMessage{
+		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral}))
 	if err == nil {
 		return nil
 	}
 	a.log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)
 	_, err = a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID,
-		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...),
+		slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
 	return err
+}
+
+// ackPayload is a slash command's answer in its ack: ephemeral, and
+// without previews, so that a link in API text is not unfurled.
+func ackPayload(m render.Message) map[string]any {
+	p := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": m.Text,
+		"unfurl_links": false, "unfurl_media": false}
+	if len(m.Blocks) > 0 {
+		p["blocks"] = m.Blocks
+	}
+	return p
+}
+
+// noUnfurl turns off link and media previews on a response_url post:
+// slack-go leaves the fields out when unset, and Slack then unfurls.
+func noUnfurl(m *slack.WebhookMessage) *slack.WebhookMessage {
+	off := false
+	m.UnfurlLinks, m.UnfurlMedia = &off, &off
+	return m
 }
 
 func (a *App) httpClient() *http.Client {

@@ -264,7 +264,7 @@ func (a *App) Respond(ctx context.Context, responseURL string, m render.Message,
 	blocks := slack.Blocks{BlockSet: m.Blocks}
 	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral,
 		ReplaceOriginal: replace}
-	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.httpClient(), msg)
+	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.httpClient(), noUnfurl(msg))
 }
 
 // recent is a bounded set of strings that forgets the oldest first.

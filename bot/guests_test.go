@@ -94,11 +94,7 @@ func TestAGuestsClickIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for len(s.ResponseURLPosts(d.EnvelopeID)) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if posts := s.ResponseURLPosts(d.EnvelopeID); len(posts) != 1 || !strings.Contains(posts[0].Text, "isn't available to you") {
+	if posts := awaitResponses(s, d.EnvelopeID); len(posts) != 1 || !strings.Contains(posts[0].Text, "isn't available to you") {
 		t.Errorf("the guest was told %+v", posts)
 	}
 	if n := len(rec.got()); n != 0 {
@@ -151,4 +147,14 @@ func TestWhenUsersInfoFailsTheBotRefusesAndSaysWhy(t *testing.T) {
 			t.Errorf("answered %q", r.Text)
 		}
 	})
+}
+
+// awaitResponses returns the response_url posts for an envelope once there
+// is one, or none after 5 seconds.
+func awaitResponses(s *slacktest.Server, envelopeID string) []slacktest.Response {
+	deadline := time.Now().Add(5 * time.Second)
+	for len(s.ResponseURLPosts(envelopeID)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s.ResponseURLPosts(envelopeID)
 }

@@ -46,11 +46,7 @@ func TestNoAnswerUnfurlsLinks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for len(s.ResponseURLPosts(d.EnvelopeID)) == 0 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		posts := s.ResponseURLPosts(d.EnvelopeID)
+		posts := awaitResponses(s, d.EnvelopeID)
 		if len(posts) != 1 {
 			t.Fatalf("%d response_url posts", len(posts))
 		}

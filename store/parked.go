@@ -18,68 +18,17 @@ var bucketParked = []byte("parked")
 // reason as its last error. Parking a message that is no longer in the
 // outbox is not an error.
 func (s *Store) Park(id uint64, reason string) error {
-	err := s.update(func(tx *bolt.Tx) error {
-		outbox := tx.Bucket(bucketOutbox)
-		v := outbox.Get(seqKey(id))
-		if v == nil {
-			return nil
-		}
-		m, err := decodeMessage(id, v)
-		if err != nil {
-			return err
-		}
+	return s.moveMessage(id, "parked", bucketOutbox, bucketParked, func(m *Message) {
 		m.LastError, m.InFlight = reason, false
-		parked, err := tx.CreateBucketIfNotExists(bucketParked)
-		if err != nil {
-			return err
-		}
-		if err := parked.Put(seqKey(id), encodeMessage(&m)); err != nil {
-			return err
-		}
-		return outbox.Delete(seqKey(id))
 	})
-	if err != nil {
-		return fmt.Errorf("store: park message %d: %w", id, err)
-	}
-	return nil
 }
 
 // Parked returns up to limit parked messages, oldest first (limit ≤ 0:
 // all).
-func (s *Store) Parked(limit int) ([]Message, error) {
-	var msgs []Message
-	err := s.view(func(tx *bolt.Tx) error {
-		parked := tx.Bucket(bucketParked)
-		if parked == nil {
-			return nil
-		}
-		c := parked.Cursor()
-		for k, v := c.First(); k != nil && (limit <= 0 || len(msgs) < limit); k, v = c.Next() {
-			m, err := decodeMessage(binary.BigEndian.Uint64(k), v)
-			if err != nil {
-				return err
-			}
-			msgs = append(msgs, m)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: parked: %w", err)
-	}
-	return msgs, nil
-}
+func (s *Store) Parked(limit int) ([]Message, error) { return s.messages(bucketParked, limit) }
 
 // ParkedLen counts the parked messages.
-func (s *Store) ParkedLen() (int, error) {
-	var n int
-	err := s.view(func(tx *bolt.Tx) error {
-		if parked := tx.Bucket(bucketParked); parked != nil {
-			n = parked.Stats().KeyN
-		}
-		return nil
-	})
-	return n, err
-}
+func (s *Store) ParkedLen() (int, error) { return s.count(bucketParked) }
 
 // Unpark puts every parked message back in the outbox with its attempts
 // cleared, to be tried again, and returns how many it put back. Their IDs

@@ -269,7 +269,9 @@ func TestSlackSenderRefusalsSayWhatToDoInstead(t *testing.T) {
 		{"a known transient code is not unknown", func() {
 			s.FailMethod("chat.postMessage", "internal_error", 1)
 		}, render.Message{Text: "alert"}, "",
-			func(se *delivery.SendError) bool { return !se.Unknown && !se.Permanent && !se.Rejected && !se.ThreadRefused }},
+			func(se *delivery.SendError) bool {
+				return !se.Unknown && !se.Permanent && !se.Rejected && !se.ThreadRefused
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,13 +14,18 @@ import (
 // Fault-matrix rows for refusals that concern one message, and for orgs the
 // API lists without an id (see TestFaultMatrix).
 
-var outboxParkedMetric = regexp.MustCompile(`(?m)^resellerbot_outbox_parked (\S+)$`)
-
+// outboxParked reads resellerbot_outbox_parked from /metrics.
 func outboxParked(t *testing.T, h *harness) float64 {
 	t.Helper()
-	m := outboxParkedMetric.FindStringSubmatch(get(t, "http://"+h.rt.httpAddr+"/metrics"))
+	return gauge(t, h, "resellerbot_outbox_parked")
+}
+
+// gauge reads the unlabelled gauge name from /metrics.
+func gauge(t *testing.T, h *harness, name string) float64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(get(t, "http://"+h.rt.httpAddr+"/metrics"))
 	if m == nil {
-		t.Fatal("/metrics has no resellerbot_outbox_parked")
+		t.Fatalf("/metrics has no %s", name)
 	}
 	var v float64
 	fmt.Sscan(m[1], &v)

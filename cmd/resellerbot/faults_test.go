@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -653,17 +652,9 @@ func faultSlackPermanentRow(t *testing.T, row slackFault) {
 	t.Logf("observed: %d refused posts, logged once: %s", refused, strings.Join(said, " | "))
 }
 
-var outboxDepthMetric = regexp.MustCompile(`(?m)^resellerbot_outbox_depth (\S+)$`)
-
 func outboxDepth(t *testing.T, h *harness) float64 {
 	t.Helper()
-	m := outboxDepthMetric.FindStringSubmatch(get(t, "http://"+h.rt.httpAddr+"/metrics"))
-	if m == nil {
-		t.Fatal("/metrics has no resellerbot_outbox_depth")
-	}
-	var v float64
-	fmt.Sscan(m[1], &v)
-	return v
+	return gauge(t, h, "resellerbot_outbox_depth")
 }
 
 // faultSlackRateLimited: chat.postMessage answers 429 with

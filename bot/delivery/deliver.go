@@ -243,7 +243,8 @@ func (d *Deliverer) backoff(failures int) time.Duration {
 // Drain delivers pending messages in order until the outbox is empty or a
 // send fails. On failure it returns the error and how long the receiver
 // asked to wait (zero: use backoff); later messages wait their turn, so the
-// channel never shows them out of order.
+// channel never shows them out of order. The one exception is a message the
+// receiver keeps refusing for itself: it is parked, and the next goes out.
 func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 	for {
 		pending, err := d.cfg.Store.Pending(64)

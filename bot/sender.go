@@ -133,11 +133,23 @@ func slackProblem(code string, err error, channel string) error {
 		return permanent(delivery.ReasonBadToken, "")
 	case "missing_scope", "not_allowed_token_type":
 		return permanent(delivery.ReasonMissingScope, "the bot token needs the chat:write scope; reinstall the app from manifest.yaml")
-	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_arguments":
+	case "restricted_action_read_only_channel":
+		return permanent(delivery.ReasonReadOnlyChannel,
+			"only some members may post in "+channel+"; let the bot post there (channel settings, Posting permissions)")
+	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "invalid_arguments", "no_text":
 		return &delivery.SendError{Err: err, Rejected: true}
+	case "cannot_reply_to_message", "thread_locked", "restricted_action_thread_locked", "thread_not_found",
+		"restricted_action_non_threadable_channel":
+		return &delivery.SendError{Err: err, ThreadRefused: true}
+	case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited",
+		"team_added_to_org", "message_limit_exceeded":
+		// Slack's own trouble, or a limit that passes: the message was not
+		// posted; try again later.
+		return &delivery.SendError{Err: err}
 	}
-	// Slack answered ok:false: the message was not posted; try again later.
-	return &delivery.SendError{Err: err}
+	// A refusal nobody here knows may be about this message alone: retried,
+	// but not so often that it holds up the alerts behind it.
+	return &delivery.SendError{Err: err, Unknown: true}
 }
 
 // isSlackCode reports whether s looks like a bare Slack error code, as

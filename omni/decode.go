@@ -15,4 +15,16 @@ import "io"
 // A body with "success": false yields an *APIError of kind ErrVendor; any
 // other body that is not the documented JSON yields kind ErrMalformed. When
 // r fails, the error wraps r's error.
-func Decode(r io.Reader) (*Snapshot, error) { return decodeFast(r) }
+//
+// An org without an id (0, null, "" or missing) is left out and named in
+// Snapshot.Unidentified.
+func Decode(r io.Reader) (*Snapshot, error) {
+	snap, err := decodeFast(r)
+	if err != nil {
+		return nil, err
+	}
+	// The decoder skips Normalize for a list already in order, which an
+	// id-less org at its head would pass for.
+	snap.dropUnidentified()
+	return snap, nil
+}

@@ -32,6 +32,12 @@ type Snapshot struct {
 	// Duplicates counts orgs and users the payload listed more than once
 	// (Normalize keeps the first); it is not stored.
 	Duplicates int
+	// Unidentified names the orgs the payload listed without an id (0,
+	// null, "" or none), which Normalize leaves out: without an id an org
+	// cannot be told from another such org, nor followed from one poll to
+	// the next, and 0 stands for the reseller itself in alerts. It is not
+	// stored.
+	Unidentified []string
 }
 
 // Reseller is the reseller organization that owns the API key.
@@ -126,8 +132,10 @@ func (s *Snapshot) UserCount() int {
 // Normalize sorts orgs and users by ID and drops repeated IDs, keeping the
 // first occurrence, so that the rest of the bot can rely on the order. It
 // returns how many duplicates it dropped, which the caller should report:
-// duplicates mean the vendor sent something inconsistent.
+// duplicates mean the vendor sent something inconsistent. Orgs without an
+// id are dropped too, and named in Unidentified.
 func (s *Snapshot) Normalize() (dropped int) {
+	s.dropUnidentified()
 	byID := func(a, b Org) int { return cmp.Compare(a.ID, b.ID) }
 	slices.SortStableFunc(s.Orgs, byID)
 	before := len(s.Orgs)
@@ -144,6 +152,17 @@ func (s *Snapshot) Normalize() (dropped int) {
 	return dropped
 }
 
+// dropUnidentified moves the orgs without an id out of Orgs, into
+// Unidentified.
+func (s *Snapshot) dropUnidentified() {
+	s.Orgs = slices.DeleteFunc(s.Orgs, func(o Org) bool {
+		if o.ID == 0 {
+			s.Unidentified = append(s.Unidentified, o.Name)
+		}
+		return o.ID == 0
+	})
+}
+
 // Clone returns a deep copy, for callers that change a snapshot they did not
 // build (tests, simulations).
 func (s *Snapshot) Clone() *Snapshot {
@@ -157,9 +176,9 @@ func (s *Snapshot) Clone() *Snapshot {
 
 // checkTotals refuses an answer that lists no orgs while its own total says
 // there are some: a truncated or half-built list, not a reseller whose orgs
-// all left.
+// all left. Orgs left out for want of an id were listed.
 func (s *Snapshot) checkTotals() error {
-	if len(s.Orgs) == 0 && s.TotalOrgs > 0 {
+	if len(s.Orgs) == 0 && len(s.Unidentified) == 0 && s.TotalOrgs > 0 {
 		return fmt.Errorf("organizations is empty but total_organizations is %d", s.TotalOrgs)
 	}
 	return nil

@@ -61,10 +61,21 @@ func enqueue(tx *bolt.Tx, msgs []Outgoing, at time.Time) ([]uint64, error) {
 
 // Pending returns up to limit messages waiting in the outbox, oldest first
 // (limit ≤ 0: all).
-func (s *Store) Pending(limit int) ([]Message, error) {
+func (s *Store) Pending(limit int) ([]Message, error) { return s.messages(bucketOutbox, limit) }
+
+// OutboxLen counts the messages waiting.
+func (s *Store) OutboxLen() (int, error) { return s.count(bucketOutbox) }
+
+// messages reads up to limit messages of a bucket of them, oldest first
+// (limit ≤ 0: all); a bucket not made yet holds none.
+func (s *Store) messages(bucket []byte, limit int) ([]Message, error) {
 	var msgs []Message
 	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucketOutbox).Cursor()
+		b := tx.Bucket(bucket)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
 		for k, v := c.First(); k != nil && (limit <= 0 || len(msgs) < limit); k, v = c.Next() {
 			m, err := decodeMessage(binary.BigEndian.Uint64(k), v)
 			if err != nil {
@@ -75,16 +86,18 @@ func (s *Store) Pending(limit int) ([]Message, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: outbox: %w", err)
+		return nil, fmt.Errorf("store: %s: %w", bucket, err)
 	}
 	return msgs, nil
 }
 
-// OutboxLen counts the messages waiting.
-func (s *Store) OutboxLen() (int, error) {
+// count counts the keys of a bucket; a bucket not made yet has none.
+func (s *Store) count(bucket []byte) (int, error) {
 	var n int
 	err := s.view(func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketOutbox).Stats().KeyN
+		if b := tx.Bucket(bucket); b != nil {
+			n = b.Stats().KeyN
+		}
 		return nil
 	})
 	return n, err
@@ -153,9 +166,16 @@ func (s *Store) MarkFailed(id uint64, reason string, maybeDelivered bool) error 
 }
 
 func (s *Store) updateMessage(id uint64, what string, change func(*Message)) error {
+	return s.moveMessage(id, what, bucketOutbox, bucketOutbox, change)
+}
+
+// moveMessage changes message id and moves it from one bucket of messages
+// to another (or puts it back in the same). A message no longer in from is
+// left alone: it was moved already.
+func (s *Store) moveMessage(id uint64, what string, from, to []byte, change func(*Message)) error {
 	err := s.update(func(tx *bolt.Tx) error {
-		outbox := tx.Bucket(bucketOutbox)
-		v := outbox.Get(seqKey(id))
+		src := tx.Bucket(from)
+		v := src.Get(seqKey(id))
 		if v == nil {
 			return nil
 		}
@@ -164,7 +184,14 @@ func (s *Store) updateMessage(id uint64, what string, change func(*Message)) err
 			return err
 		}
 		change(&m)
-		return outbox.Put(seqKey(id), encodeMessage(&m))
+		dst, err := tx.CreateBucketIfNotExists(to)
+		if err != nil {
+			return err
+		}
+		if err := dst.Put(seqKey(id), encodeMessage(&m)); err != nil || string(from) == string(to) {
+			return err
+		}
+		return src.Delete(seqKey(id))
 	})
 	if err != nil {
 		return fmt.Errorf("store: mark message %d %s: %w", id, what, err)

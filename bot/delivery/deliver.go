@@ -48,6 +48,15 @@ type SendError struct {
 	// Rejected means the receiver refuses this message's content (for
 	// Slack, invalid_blocks): the Deliverer falls back to plain text.
 	Rejected bool
+	// ThreadRefused means the receiver refuses replies in the thread the
+	// message was sent to (locked, or its parent deleted): the Deliverer
+	// posts it at the top level instead.
+	ThreadRefused bool
+	// Unknown means the receiver refused the message for a reason the
+	// Sender does not know. It may concern this message alone, so the
+	// Deliverer retries it only so often (Config.RefusalLimit) before it
+	// parks it and goes on with the next.
+	Unknown bool
 }
 
 // Error is the receiver's answer, with the hint when there is one.
@@ -82,6 +91,9 @@ const (
 	ReasonBadToken
 	// ReasonMissingScope: the credentials lack a permission the call needs.
 	ReasonMissingScope
+	// ReasonReadOnlyChannel: the channel lets only some members post, and
+	// the bot is not one of them.
+	ReasonReadOnlyChannel
 )
 
 // String names the reason, for logs and tests.
@@ -97,6 +109,8 @@ func (r Reason) String() string {
 		return "bad token"
 	case ReasonMissingScope:
 		return "missing scope"
+	case ReasonReadOnlyChannel:
+		return "read-only channel"
 	}
 	return "other"
 }
@@ -113,18 +127,30 @@ type Config struct {
 	// OnSend, if set, is told the outcome of every attempt: nil error for a
 	// delivered message, or the error.
 	OnSend func(err error)
+	// RefusalLimit is how many times in a row the receiver may refuse a
+	// message for a reason the Sender does not know (SendError.Unknown)
+	// before the message is parked in the store, so that it does not hold
+	// up the messages behind it; default 5.
+	RefusalLimit int
 }
 
 // Deliverer drains the outbox in order, at least once: a message leaves the
-// outbox only after the receiver accepted it. It honours Retry-After, backs
-// off on transient errors, and keeps messages queued through permanent ones,
-// saying once what an operator must fix.
+// outbox only after the receiver accepted it, or, refused for good, when it
+// is parked in the store. It honours Retry-After, backs off on transient
+// errors, and keeps messages queued through permanent ones, saying once what
+// an operator must fix.
 type Deliverer struct {
 	cfg  Config
 	kick chan struct{}
 	// lastProblem is the last permanent problem logged, so it is logged
 	// once rather than at every retry.
 	lastProblem string
+	// refused counts the consecutive refusals for unknown reasons of the
+	// message at the head of the outbox, which is the one retried.
+	refused struct {
+		id uint64
+		n  int
+	}
 }
 
 // sendTimeout bounds one delivery attempt. It is below the bot's shutdown
@@ -145,6 +171,9 @@ func New(cfg Config) *Deliverer {
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 5 * time.Minute
 	}
+	if cfg.RefusalLimit <= 0 {
+		cfg.RefusalLimit = 5
+	}
 	return &Deliverer{cfg: cfg, kick: make(chan struct{}, 1)}
 }
 
@@ -158,8 +187,15 @@ func (d *Deliverer) Kick() {
 
 // Run drains the outbox until ctx ends, whenever kicked and, after a
 // failure, when the failure's wait is over; a kick never cuts a wait short,
-// so a 429's Retry-After is always honoured. It returns ctx's error.
+// so a 429's Retry-After is always honoured. It first puts back in the
+// outbox the messages parked before, so a restart tries them again. It
+// returns ctx's error.
 func (d *Deliverer) Run(ctx context.Context) error {
+	if n, err := d.cfg.Store.Unpark(); err != nil {
+		d.cfg.Logger.Error("cannot retry the parked alerts", "error", err)
+	} else if n > 0 {
+		d.cfg.Logger.Info("retrying alerts parked before the restart", "messages", n)
+	}
 	failures := 0
 	var retry <-chan time.Time
 	for {
@@ -207,7 +243,8 @@ func (d *Deliverer) backoff(failures int) time.Duration {
 // Drain delivers pending messages in order until the outbox is empty or a
 // send fails. On failure it returns the error and how long the receiver
 // asked to wait (zero: use backoff); later messages wait their turn, so the
-// channel never shows them out of order.
+// channel never shows them out of order. The one exception is a message the
+// receiver keeps refusing for itself: it is parked, and the next goes out.
 func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 	for {
 		pending, err := d.cfg.Store.Pending(64)
@@ -273,26 +310,31 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	// again after the restart. It gets sendTimeout instead.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	receipt, err := d.cfg.Sender.Send(sendCtx, msg, replyTo)
+	receipt, err := d.send(sendCtx, log, msg, replyTo)
 	var se *SendError
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		receipt, err = d.cfg.Sender.Send(sendCtx, msg.TextOnly(), replyTo)
+		receipt, err = d.send(sendCtx, log, msg.TextOnly(), replyTo)
 		if errors.As(err, &se) && se.Rejected {
 			// Refused whatever its form, it would hold up every alert
-			// behind it for ever. Drop it, and leave its text in the log.
-			log.Error("receiver refused an alert even as plain text; dropping it so later alerts are not held up",
+			// behind it for ever.
+			log.Error("receiver refused an alert even as plain text; dropping it from the queue and parking it so later alerts are not held up",
 				"error", err, "alert", msg.Text)
 			if d.cfg.OnSend != nil {
 				d.cfg.OnSend(err)
 			}
-			return d.cfg.Store.MarkSent(m.ID, "", d.cfg.Now())
+			return d.cfg.Store.Park(m.ID, err.Error())
 		}
 	}
 	if d.cfg.OnSend != nil {
 		d.cfg.OnSend(err)
 	}
 	if err != nil {
+		if code, park := d.refusedTooOften(m.ID, err); park {
+			log.Error("receiver keeps refusing an alert for a reason the bot does not know; parked it so later alerts go on",
+				"code", code, "attempts", d.cfg.RefusalLimit)
+			return d.cfg.Store.Park(m.ID, err.Error())
+		}
 		d.failed(log, m, err)
 		return err
 	}
@@ -302,6 +344,34 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	}
 	log.Info("alert delivered", "events", out.events, "part", out.part, "parts", out.parts)
 	return nil
+}
+
+// send sends msg, at the top level when the receiver refuses replies in
+// the thread of replyTo: an alert out of its thread is better than none.
+func (d *Deliverer) send(ctx context.Context, log *slog.Logger, msg render.Message, replyTo string) (string, error) {
+	receipt, err := d.cfg.Sender.Send(ctx, msg, replyTo)
+	var se *SendError
+	if replyTo != "" && errors.As(err, &se) && se.ThreadRefused {
+		log.Warn("receiver refuses replies in the alert's thread; posting it at the top level", "error", err)
+		return d.cfg.Sender.Send(ctx, msg, "")
+	}
+	return receipt, err
+}
+
+// refusedTooOften counts err against message id when it is a refusal for
+// an unknown reason, and reports whether id has now reached the limit,
+// with the receiver's answer.
+func (d *Deliverer) refusedTooOften(id uint64, err error) (code error, park bool) {
+	var se *SendError
+	if !errors.As(err, &se) || !se.Unknown {
+		d.refused.n = 0
+		return nil, false
+	}
+	if d.refused.id != id {
+		d.refused.id, d.refused.n = id, 0
+	}
+	d.refused.n++
+	return se.Err, d.refused.n >= d.cfg.RefusalLimit
 }
 
 // find asks the Sender, if it can, whether the message arrived. An error

@@ -244,7 +244,8 @@ func TestDelivererDrains(t *testing.T) {
 		// find, when set, makes the sender a Finder answering with it.
 		find func(key string) (string, bool, error)
 		// wantSends lists the alerts sent, in order (-1: a plain-text
-		// fallback of the previous one), and wantReplyTo their threads.
+		// fallback of the last alert before it), and wantReplyTo their
+		// threads.
 		wantSends   []int
 		wantReplyTo []string
 		// wantReceipts are the stored receipts, by queue index ("" for a
@@ -269,6 +270,24 @@ func TestDelivererDrains(t *testing.T) {
 			wantReplyTo:  []string{"", "", ""},
 			wantReceipts: []string{"ts-2", "ts-3"},
 			wantLog:      []string{"sending it as plain text"},
+		},
+		{
+			name:         "a reply in a thread the receiver refuses is posted at the top level",
+			queue:        []queued{card(1), {alert: 2, replyTo: 0}, card(3)},
+			script:       []error{nil, &delivery.SendError{Err: errors.New("thread_locked"), ThreadRefused: true}},
+			wantSends:    []int{1, 2, 2, 3},
+			wantReplyTo:  []string{"", "ts-1", "", ""},
+			wantReceipts: []string{"ts-1", "ts-3", "ts-4"},
+			wantLog:      []string{"posting it at the top level"},
+		},
+		{
+			name:  "a plain-text fallback in a refused thread is posted at the top level",
+			queue: []queued{card(1), {alert: 2, replyTo: 0}},
+			script: []error{nil, &delivery.SendError{Err: errors.New("invalid_blocks"), Rejected: true},
+				&delivery.SendError{Err: errors.New("thread_locked"), ThreadRefused: true}},
+			wantSends:    []int{1, 2, -1, -1},
+			wantReplyTo:  []string{"", "ts-1", "ts-1", ""},
+			wantReceipts: []string{"ts-1", "ts-4"},
 		},
 		{
 			name:         "an unreadable outbox message is dropped with an error and does not block the next",
@@ -363,7 +382,7 @@ func TestDelivererDrains(t *testing.T) {
 				if want >= 0 && (!shows(c, want) || len(c.msg.Blocks) == 0 || c.msg.Key == "") {
 					t.Errorf("send %d is %q with %d blocks and key %q, want alert %d's card with a key", i, c.msg.Text, len(c.msg.Blocks), c.msg.Key, want)
 				}
-				if want < 0 && (!shows(c, tt.wantSends[i-1]) || len(c.msg.Blocks) != 0) {
+				if want < 0 && (!shows(c, lastAlert(tt.wantSends[:i])) || len(c.msg.Blocks) != 0) {
 					t.Errorf("send %d is %q with %d blocks, want the previous alert as plain text", i, c.msg.Text, len(c.msg.Blocks))
 				}
 				if c.replyTo != tt.wantReplyTo[i] {
@@ -398,6 +417,16 @@ func TestDelivererDrains(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastAlert is the last alert number in sends, skipping fallbacks (-1).
+func lastAlert(sends []int) int {
+	for i := len(sends) - 1; i >= 0; i-- {
+		if sends[i] >= 0 {
+			return sends[i]
+		}
+	}
+	return -1
 }
 
 func describeSends(calls []sendCall) string {
@@ -712,5 +741,70 @@ func TestAnAlertRefusedInEveryFormDoesNotBlockTheOthers(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "dropping it") {
 		t.Errorf("the drop is not logged:\n%s", logs.String())
+	}
+	if parked, err := st.Parked(0); err != nil || len(parked) != 1 || !strings.Contains(parked[0].LastError, "invalid_arguments") {
+		t.Errorf("parked %+v (%v), want the refused alert kept with its error", parked, err)
+	}
+}
+
+// TestAMessageRefusedForAnUnknownReasonIsParked: a refusal the Sender does
+// not know is retried RefusalLimit times, then the message is parked, said
+// once with the code, and the next one goes out; a restart puts it back.
+func TestAMessageRefusedForAnUnknownReasonIsParked(t *testing.T) {
+	st, ids := newOutbox(t, card(1), card(2))
+	unknown := &delivery.SendError{Err: errors.New("some_future_refusal"), Unknown: true}
+	fake := newFakeSender(unknown, unknown, unknown)
+	var logs logBuffer
+	d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: logs.logger(), RefusalLimit: 3})
+	for i := range 2 {
+		if _, err := d.Drain(context.Background()); !errors.Is(err, unknown) {
+			t.Fatalf("Drain %d = %v, want the refusal", i+1, err)
+		}
+	}
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatalf("third Drain = %v, want the message parked and the next delivered", err)
+	}
+	calls := fake.sent()
+	if len(calls) != 4 || !shows(calls[2], 1) || !shows(calls[3], 2) {
+		t.Fatalf("sends:\n%s\nwant alert 1 three times, then alert 2", describeSends(calls))
+	}
+	if n := outboxLen(t, st); n != 0 {
+		t.Errorf("%d messages left in the outbox", n)
+	}
+	parked, err := st.Parked(0)
+	if err != nil || len(parked) != 1 || parked[0].ID != ids[0] || !strings.Contains(parked[0].LastError, "some_future_refusal") {
+		t.Fatalf("parked %+v (%v), want alert 1 with its code", parked, err)
+	}
+	log := logs.String()
+	if strings.Count(log, "level=ERROR") != 1 || !strings.Contains(log, "code=some_future_refusal") || !strings.Contains(log, "parked") {
+		t.Errorf("want the parking logged once as an error with the code:\n%s", log)
+	}
+
+	runDeliverer(t, d)
+	if c := fake.waitSends(t, 5)[4]; !shows(c, 1) {
+		t.Errorf("after a restart sent %q, want the parked alert 1", c.msg.Text)
+	}
+	waitOutbox(t, st, 0)
+	if n, err := st.ParkedLen(); err != nil || n != 0 {
+		t.Errorf("%d messages still parked (%v)", n, err)
+	}
+}
+
+// TestRefusalsAreCountedPerMessage: an unknown refusal, then a transient
+// failure, starts the count again, so only refusals in a row park.
+func TestRefusalsAreCountedPerMessage(t *testing.T) {
+	st, _ := newOutbox(t, card(1))
+	unknown := &delivery.SendError{Err: errors.New("some_future_refusal"), Unknown: true}
+	fake := newFakeSender(unknown, &delivery.SendError{Err: errors.New("internal_error")}, unknown)
+	d := delivery.New(delivery.Config{Store: st, Sender: fake, Logger: slog.New(slog.DiscardHandler), RefusalLimit: 2})
+	for range 3 {
+		d.Drain(context.Background())
+	}
+	if n, err := st.ParkedLen(); err != nil || n != 0 {
+		t.Errorf("%d parked (%v): refusals not in a row parked the message", n, err)
+	}
+	drain(t, d)
+	if calls := fake.sent(); len(calls) != 4 {
+		t.Errorf("sends:\n%s\nwant three failures, then the delivery", describeSends(calls))
 	}
 }

@@ -309,6 +309,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	if snap != nil && snap.Duplicates > 0 {
 		log.Warn("the API listed some orgs or users twice; the first of each was kept", "duplicates", snap.Duplicates)
 	}
+	logUnidentified(log, snap)
 	if p.cfg.OnPoll != nil {
 		p.cfg.OnPoll(res)
 	}

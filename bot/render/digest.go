@@ -94,13 +94,16 @@ func Batches(events []alerts.Event, polledAt time.Time) []Batch {
 		return batches
 	}
 	events = slices.Clone(events)
-	slices.SortStableFunc(events, func(a, b alerts.Event) int { return cmp.Compare(a.Org.ID, b.Org.ID) })
+	// By name too: orgs the API listed with id 0 are still orgs apart.
+	slices.SortStableFunc(events, func(a, b alerts.Event) int {
+		return cmp.Or(cmp.Compare(a.Org.ID, b.Org.ID), cmp.Compare(a.Org.Name, b.Org.Name))
+	})
 	summary := kindCounts(events)
 	entries := make([]digestEntry, len(events))
 	var batches []Batch
 	start, size := 0, 0
 	for i := range events {
-		first := i == 0 || events[i].Org.ID != events[i-1].Org.ID
+		first := i == 0 || !sameOrg(&events[i], &events[i-1])
 		entries[i] = newDigestEntry(&events[i], first)
 		n := entries[i].line.len + 1
 		if first {
@@ -135,19 +138,26 @@ func (b *Batch) Render(now time.Time) Message {
 	if len(lines) != len(b.Events) {
 		lines = make([]digestEntry, len(b.Events))
 		for i := range b.Events {
-			lines[i] = newDigestEntry(&b.Events[i], i == 0 || b.Events[i].Org.ID != b.Events[i-1].Org.ID)
+			lines[i] = newDigestEntry(&b.Events[i], i == 0 || !sameOrg(&b.Events[i], &b.Events[i-1]))
 		}
 	}
 	return b.digest(lines).render()
 }
 
-// orgLine heads an org's lines in a digest; reseller-wide events have none.
+// orgLine heads an org's lines in a digest; reseller-wide events, which
+// have no org at all, have none. An org with id 0 (the API's mistake) is
+// still named.
 func orgLine(e *alerts.Event) line {
-	if e.Org.ID == 0 {
+	if e.Org.ID == 0 && e.Org.Name == "" {
 		return nil
 	}
 	return orgName(e.Org, true)
 }
+
+// sameOrg reports whether two events concern the same org, as the digest
+// groups them: by id and name, so that orgs the API listed with id 0 stay
+// apart.
+func sameOrg(a, b *alerts.Event) bool { return a.Org.ID == b.Org.ID && a.Org.Name == b.Org.Name }
 
 // digestLine is one event in a digest: "⚠️ Low balance: $13.00 left, …".
 func digestLine(e *alerts.Event) line {
@@ -182,7 +192,7 @@ func (b *Batch) digest(entries []digestEntry) *doc {
 	}
 	blank := measure(line{txt(" ")}) // between orgs
 	for i, e := range entries {
-		if i == 0 || b.Events[i].Org.ID != b.Events[i-1].Org.ID {
+		if i == 0 || !sameOrg(&b.Events[i], &b.Events[i-1]) {
 			if len(lines) > 0 {
 				add(blank)
 			}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -244,10 +243,12 @@ func TestFaultMatrix(t *testing.T) {
 		faultRow{"API 429 Retry-After honoured", faultAPIRateLimitRetryAfterIsHonoured},
 		faultRow{"API empty organizations list", faultEmptyOrganizationsList},
 		faultRow{"API duplicate org ids", faultDuplicateOrgIDs},
+		faultRow{"API orgs without an id", faultOrgsWithoutAnID},
 		faultRow{"API negative balance", faultNegativeBalance},
 		faultRow{"API cost_per_min 0", faultFreeCalls},
 		faultRow{"Slack 429 on chat.postMessage", faultSlackRateLimited},
 		faultRow{"Slack 500 on chat.postMessage", faultSlackServerError},
+		faultRow{"Slack refuses one alert with an unknown code", faultSlackUnknownRefusal},
 		faultRow{"Slack dropped socket", faultSlackSocketDropped},
 	)
 	heavy := []faultRow{
@@ -601,6 +602,12 @@ func slackFaults() []slackFault {
 			fail: func(s *slacktest.Server) { s.SetChannel(slacktest.DefaultChannel, false) },
 			fix:  func(s *slacktest.Server) { s.SetChannel(slacktest.DefaultChannel, true) },
 			hint: []string{"not_in_channel", "invite the bot to the channel"}},
+		{name: "restricted_action_read_only_channel",
+			fail: func(s *slacktest.Server) {
+				s.FailMessage("chat.postMessage", slacktest.DefaultChannel, "", "restricted_action_read_only_channel", -1)
+			},
+			fix:  func(s *slacktest.Server) { s.ClearFaults() },
+			hint: []string{"restricted_action_read_only_channel", "Posting permissions"}},
 	}
 }
 
@@ -645,17 +652,9 @@ func faultSlackPermanentRow(t *testing.T, row slackFault) {
 	t.Logf("observed: %d refused posts, logged once: %s", refused, strings.Join(said, " | "))
 }
 
-var outboxDepthMetric = regexp.MustCompile(`(?m)^resellerbot_outbox_depth (\S+)$`)
-
 func outboxDepth(t *testing.T, h *harness) float64 {
 	t.Helper()
-	m := outboxDepthMetric.FindStringSubmatch(get(t, "http://"+h.rt.httpAddr+"/metrics"))
-	if m == nil {
-		t.Fatal("/metrics has no resellerbot_outbox_depth")
-	}
-	var v float64
-	fmt.Sscan(m[1], &v)
-	return v
+	return gauge(t, h, "resellerbot_outbox_depth")
 }
 
 // faultSlackRateLimited: chat.postMessage answers 429 with

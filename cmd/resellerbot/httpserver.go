@@ -105,6 +105,13 @@ func startHTTP(addr string, rt *botRuntime, st *store.Store, m *metrics, log *sl
 		}
 		return float64(n)
 	}, rt.app.Connected)
+	m.watchParked(func() float64 {
+		n, err := st.ParkedLen()
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	})
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

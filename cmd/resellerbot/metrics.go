@@ -78,6 +78,13 @@ func (m *metrics) watch(outboxDepth func() float64, connected func() bool) {
 	)
 }
 
+// watchParked registers the gauge of parked alerts, which the outbox depth
+// leaves out: they wait for a restart or an operator, not for Slack.
+func (m *metrics) watchParked(parked func() float64) {
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: namespace, Name: "outbox_parked",
+		Help: "Alert messages Slack kept refusing, set aside so later ones go out; retried at the next start."}, parked))
+}
+
 func (m *metrics) observePoll(r poll.Result) {
 	m.pollDuration.Observe(r.Duration.Seconds())
 	for i := range r.Events {

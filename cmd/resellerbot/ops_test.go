@@ -986,6 +986,7 @@ func opsMetricNames(t *testing.T) []string {
 	t.Helper()
 	m := newMetrics()
 	m.watch(func() float64 { return 0 }, func() bool { return true })
+	m.watchParked(func() float64 { return 0 })
 	m.alerts.WithLabelValues("low_balance").Inc()
 	m.restore(&omni.Snapshot{PolledAt: time.Now(), Orgs: []omni.Org{{ID: 1, Name: "Acme", Balance: 10, CostPerMin: 1, Currency: "$"}}})
 	fams, err := m.registry.Gather()

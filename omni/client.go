@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // DefaultBaseURL is OmniDimension's production API.
@@ -30,8 +32,11 @@ const (
 
 // Client fetches the reseller's organizations. It is safe for concurrent use.
 type Client struct {
-	endpoint    string
-	apiKey      string
+	endpoint string
+	apiKey   string
+	// redact removes the key from any text made of a response: the
+	// vendor may echo what it was sent.
+	redact      *redact.Redactor
 	http        *http.Client
 	userAgent   string
 	timeout     time.Duration
@@ -86,6 +91,7 @@ func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	c := &Client{
 		endpoint:    strings.TrimRight(baseURL, "/") + "/reseller/organizations",
 		apiKey:      apiKey,
+		redact:      redact.New(apiKey),
 		http:        http.DefaultClient,
 		userAgent:   "resellerbot",
 		timeout:     DefaultTimeout,
@@ -216,9 +222,9 @@ func (c *Client) fetch(parent context.Context) (*Snapshot, *APIError) {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			apiErr.Status = resp.StatusCode
-			apiErr.Message = trim(redact(apiErr.Message, c.apiKey), maxMessage)
+			apiErr.Message = trim(c.redact.String(apiErr.Message), maxMessage)
 			if apiErr.Err != nil {
-				apiErr.Err = &redactedError{err: apiErr.Err, msg: redact(apiErr.Err.Error(), c.apiKey)}
+				apiErr.Err = &redactedError{err: apiErr.Err, msg: c.redact.String(apiErr.Err.Error())}
 			}
 			return nil, apiErr
 		}
@@ -252,7 +258,7 @@ func (c *Client) statusError(resp *http.Response) *APIError {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	// Redact before anything trims the body: a cut could leave part of a
 	// key that redaction no longer recognises.
-	body := []byte(redact(string(raw), c.apiKey))
+	body := []byte(c.redact.String(string(raw)))
 	e := &APIError{Kind: kind, Status: resp.StatusCode, retryable: retryable}
 	e.Message = trim(vendorMessage(body), maxMessage)
 	if e.Message == "" {

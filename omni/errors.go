@@ -195,16 +195,6 @@ func excerpt(body []byte) string {
 	return trim(s, maxExcerpt)
 }
 
-// redact replaces every occurrence of a secret with a marker.
-func redact(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
-}
-
 func trim(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // cmdCheck validates the configuration and each credential, one line a
@@ -35,7 +36,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	report := func(name string, detail string, err error) {
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.secrets())))
+			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redact.New(cfg.secrets()...).String(err.Error()))
 			return
 		}
 		fmt.Fprintf(e.stdout, "ok    %s: %s\n", name, detail)

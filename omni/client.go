@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -255,20 +256,19 @@ func (c *Client) transportError(attemptCtx context.Context, err error) *APIError
 // vendor's message and Retry-After.
 func (c *Client) statusError(resp *http.Response) *APIError {
 	kind, retryable := kindForStatus(resp.StatusCode)
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	// Redact before anything trims the body: a cut could leave part of a
-	// key that redaction no longer recognises.
-	body := []byte(c.redact.String(string(raw)))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{Kind: kind, Status: resp.StatusCode, retryable: retryable}
-	e.Message = trim(vendorMessage(body), maxMessage)
-	if e.Message == "" {
-		if title := htmlTitle(body); title != "" {
-			e.Message = title
-		} else if len(body) > 0 {
-			e.Excerpt = excerpt(body)
-		} else {
-			e.Message = http.StatusText(resp.StatusCode)
-		}
+	// Each text is redacted as it will be read, once decoded: the key may
+	// come back escaped ("omni\/sk…") and only decoding makes it whole.
+	// And before it is trimmed, which could cut a key in two.
+	if msg := vendorMessage(body); msg != "" {
+		e.Message = trim(c.redact.String(msg), maxMessage)
+	} else if title := htmlTitle(body); title != "" {
+		e.Message = trim(c.redact.String(title), maxMessage)
+	} else if len(body) > 0 {
+		e.Excerpt = trim(c.redact.String(bodyText(body)), maxExcerpt)
+	} else {
+		e.Message = http.StatusText(resp.StatusCode)
 	}
 	if kind == ErrRateLimited {
 		var ok bool
@@ -296,8 +296,9 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// htmlTitle returns the <title> of an HTML error page, which says more than
-// the page's first bytes (a gateway's "502 Bad Gateway").
+// htmlTitle returns the text of the <title> of an HTML error page, which
+// says more than the page's first bytes (a gateway's "502 Bad Gateway"),
+// character references decoded and spaces collapsed.
 func htmlTitle(body []byte) string {
 	s := string(body)
 	lower := strings.ToLower(s)
@@ -310,7 +311,7 @@ func htmlTitle(body []byte) string {
 	if end < 0 {
 		return ""
 	}
-	return trim(strings.Join(strings.Fields(s[start:start+end]), " "), maxMessage)
+	return strings.Join(strings.Fields(html.UnescapeString(s[start:start+end])), " ")
 }
 
 // redactedError shows an error's text with the key removed, and still

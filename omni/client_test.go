@@ -25,7 +25,14 @@ const liveKey = "omni_sk_live_9f3c2a7e4b1d8c6f0a5e3b7d2c9f1a4e57d"
 const (
 	wrongKey     = "omni_sk_live_WRONG_0b1c2d3e4f5a6b7c8d9e0f1a2b3c"
 	resellerless = "omni_sk_org_NOT_A_RESELLER_5e6f7a8b9c0d1e2f3a4b"
+	// slashKey has the characters a JSON or HTML encoder may escape when
+	// the vendor echoes it: "/" as \/ or &#x2F;, "+" as \u002b or &#43;.
+	slashKey = "omni/sk+live_7Hq2/Zp9+Xc4Vb8Nm1Kd3Wq5Ty6"
 )
+
+// slashKeyJSON is slashKey as a JSON encoder that escapes slashes and
+// pluses writes it inside a string.
+var slashKeyJSON = strings.NewReplacer("/", `\/`, "+", `\u002b`).Replace(slashKey)
 
 // clock0 is the fixed time the test clients read; its zone is not UTC, so
 // that a test can tell that PolledAt is converted. It has no fraction of a
@@ -402,6 +409,43 @@ func TestClientFailures(t *testing.T) {
 			name:   "a success false that echoes the key has it redacted",
 			faults: []omnitest.Fault{{Body: []byte(`{"success":false,"error":"key ` + liveKey + ` suspended","detail":"see ` + liveKey + `"}`)}},
 			kind:   omni.ErrVendor, status: 200, requests: 1, message: "key [redacted] suspended (see [redacted])",
+		},
+		{
+			name:   "a 401 whose JSON escapes the slashes of the echoed key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 401, Body: []byte(`{"error":"bad key ` + strings.ReplaceAll(slashKey, "/", `\/`) + `"}`)}},
+			kind:   omni.ErrUnauthorized, status: 401, requests: 1, message: "bad key [redacted]",
+		},
+		{
+			name:   "a 403 whose JSON escapes the slashes and pluses of the echoed key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 403, Body: []byte(`{"error":"forbidden","error_description":"key ` + slashKeyJSON + ` is no reseller's"}`)}},
+			kind:   omni.ErrForbidden, status: 403, requests: 1, message: "key [redacted] is no reseller's (forbidden)",
+		},
+		{
+			name:   "a validation list that echoes the escaped key has it redacted from the message",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 400, Body: []byte(`{"detail":[{"loc":["header"],"msg":"bad key ` + slashKeyJSON + `"}]}`)}},
+			kind:   omni.ErrStatus, status: 400, requests: 1, message: `"msg":"bad key [redacted]"`,
+		},
+		{
+			name: "an HTML title that echoes the key as character references has it redacted",
+			key:  slashKey,
+			faults: []omnitest.Fault{{Status: 502, ContentType: "text/html",
+				Body: []byte("<html><title>Bad key " + strings.NewReplacer("/", "&#x2F;", "+", "&#43;").Replace(slashKey) + "</title></html>")}},
+			kind: omni.ErrServer, status: 502, requests: 3, temporary: true, message: "Bad key [redacted]",
+		},
+		{
+			name:   "a plain-text body that echoes the escaped key has it redacted from the excerpt",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 500, Body: []byte(`upstream said {"token":"` + slashKeyJSON + `"}`), ContentType: "text/plain"}},
+			kind:   omni.ErrServer, status: 500, requests: 3, temporary: true, inError: []string{`{\"token\":\"[redacted]\"}`},
+		},
+		{
+			name:   "a success false that echoes the escaped key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Body: []byte(`{"success":false,"error":"key ` + slashKeyJSON + ` suspended"}`)}},
+			kind:   omni.ErrVendor, status: 200, requests: 1, message: "key [redacted] suspended",
 		},
 		{
 			name:   "a malformed body that echoes the key has it redacted",

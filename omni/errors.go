@@ -137,8 +137,9 @@ func kindForStatus(status int) (kind error, retryable bool) {
 }
 
 // vendorMessage reads the vendor's explanation from a JSON error body:
-// error_description first, then error, message and detail. The result may
-// be up to maxRawMessage long: redact it, then trim it to maxMessage.
+// error_description first, then error, message and detail, its strings
+// decoded. The result may be up to maxRawMessage long: redact it, then trim
+// it to maxMessage.
 func vendorMessage(body []byte) string {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
@@ -184,15 +185,14 @@ const (
 	maxRawMessage = 4096
 )
 
-// excerpt returns a short, printable start of a body, which the caller has
-// already redacted.
-func excerpt(body []byte) string {
+// bodyText is a body that is not the vendor's JSON as one printable line,
+// for an excerpt: invalid UTF-8 replaced, spaces collapsed.
+func bodyText(body []byte) string {
 	s := string(body)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "�")
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	return trim(s, maxExcerpt)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func trim(s string, n int) string {

@@ -24,6 +24,20 @@ func TestRedactorString(t *testing.T) {
 		{"empty and short secrets are ignored", []string{"", "abc"}, "abc and more", "abc and more"},
 		{"no secrets redact nothing", nil, key, key},
 		{"a repeated secret is one secret", []string{key, key}, key, "[redacted]"},
+		{"a secret with its slashes escaped as JSON is replaced", []string{"omni/sk+live/42"},
+			`{"error":"bad key omni\/sk+live\/42"}`, `{"error":"bad key [redacted]"}`},
+		{"a secret with characters as \\u escapes is replaced", []string{"omni/sk+live/42"},
+			`key omni\u002fsk\u002Blive\/42.`, `key [redacted].`},
+		{"a secret with a character as a surrogate pair is replaced", []string{"key😀secret"},
+			`key\ud83d\ude00secret`, `[redacted]`},
+		{"a secret with characters as HTML references is replaced", []string{"omni/sk+live/42"},
+			`Bad key omni&#x2F;sk&#43;live&#47;42</title>`, `Bad key [redacted]</title>`},
+		{"a secret that holds a backslash is replaced as it is and escaped", []string{`ab\cd\nef`},
+			`ab\cd\nef and "ab\\cd\\nef"`, `[redacted] and "[redacted]"`},
+		{"an escape that stands for another character is not taken for the secret", []string{"omni/sk+live/42"},
+			`omni\/sk\u002clive\/42 and omni&#47sk+live/42`, `omni\/sk\u002clive\/42 and omni&#47sk+live/42`},
+		{"a secret cut short by the end of the text is left alone", []string{"omni/sk+live/42"},
+			`omni\/sk+live\/4`, `omni\/sk+live\/4`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

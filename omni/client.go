@@ -77,17 +77,18 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // NewClient returns a client for the API at baseURL (DefaultBaseURL when
-// empty) that authenticates with apiKey.
+// empty) that authenticates with apiKey. It fails with ErrBadBaseURL or
+// ErrNoAPIKey.
 func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("omnidim.base_url %q is not an http(s) URL", baseURL)
+		return nil, fmt.Errorf("%w: %q", ErrBadBaseURL, baseURL)
 	}
 	if strings.TrimSpace(apiKey) == "" {
-		return nil, errors.New("omnidim.api_key is empty")
+		return nil, ErrNoAPIKey
 	}
 	c := &Client{
 		endpoint:    strings.TrimRight(baseURL, "/") + "/reseller/organizations",

@@ -36,6 +36,15 @@ var (
 	ErrVendor = errors.New("vendor reported failure")
 )
 
+// The reasons NewClient refuses its arguments, so that a caller can say
+// which setting to fix.
+var (
+	// ErrNoAPIKey: the API key is empty or blank.
+	ErrNoAPIKey = errors.New("omni: the API key is empty")
+	// ErrBadBaseURL: the base URL is not an absolute http(s) URL.
+	ErrBadBaseURL = errors.New("omni: the base URL is not an http(s) URL")
+)
+
 // APIError describes a failed call to the OmniDimension API. It never holds
 // the API key: the body excerpt is redacted before it is stored.
 type APIError struct {
@@ -83,28 +92,7 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if hint := e.hint(); hint != "" {
-		b.WriteString("; ")
-		b.WriteString(hint)
-	}
 	return b.String()
-}
-
-// hint tells an operator what to do about the errors they can fix.
-func (e *APIError) hint() string {
-	switch e.Kind {
-	case ErrUnauthorized:
-		return "check omnidim.api_key"
-	case ErrForbidden:
-		return "omnidim.api_key must belong to a reseller account"
-	case ErrStatus:
-		if e.Status == http.StatusNotFound {
-			return "check omnidim.base_url"
-		}
-	case ErrTooLarge:
-		return "raise omnidim.max_body if the payload is genuine"
-	}
-	return ""
 }
 
 // Unwrap lets errors.Is match both the kind and the underlying error.

@@ -98,7 +98,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 }
 
 // Open opens or creates the store at path. If another process holds the
-// file, it fails with ErrLocked after opts.LockTimeout instead of hanging.
+// file, it fails with ErrLocked after opts.LockTimeout instead of hanging; a
+// path it may not use fails with an error wrapping fs.ErrPermission.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
@@ -120,10 +121,10 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("store: %s: %w (is another resellerbot running with this store.path?)", path, ErrLocked)
+			return nil, fmt.Errorf("store: %s: %w", path, ErrLocked)
 		}
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("store: %s: %w (check store.path)", path, err)
+			return nil, fmt.Errorf("store: %s: %w", path, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

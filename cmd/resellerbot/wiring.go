@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -64,12 +63,14 @@ func (c *Config) rules() alerts.Rules {
 	}
 }
 
-// omniClient returns the API client the omnidim section describes.
-func (c *Config) omniClient() (*omni.Client, error) {
-	return omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
+// omniClient returns the API client the omnidim section describes, its
+// errors advised (see adviceFor).
+func (c *Config) omniClient() (advisedClient, error) {
+	client, err := omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
 		omni.WithTimeout(c.Omnidim.Timeout.D()),
 		omni.WithMaxBody(int64(c.Omnidim.MaxBody)),
 		omni.WithUserAgent("resellerbot/"+orUnknown(version)))
+	return advisedClient{client}, withAdvice(err)
 }
 
 // openStore opens the store the store section describes.
@@ -79,10 +80,7 @@ func (c *Config) openStore() (*store.Store, error) {
 		history = -1 // the configuration's 0 keeps none
 	}
 	st, err := store.Open(c.Store.Path, store.Options{History: history})
-	if errors.Is(err, store.ErrLocked) {
-		return nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
-	}
-	return st, err
+	return st, withAdvice(err)
 }
 
 // slackConfig returns the Slack side's configuration.

@@ -415,7 +415,6 @@ func (d *decoder) top() (*Snapshot, error) {
 		sawSuccess bool
 		sawOrgs    bool
 		vendor     [len(vendorKeys)][]byte
-		sawVendor  [len(vendorKeys)]bool
 	)
 	for first := true; ; first = false {
 		more, err := s.member(first)
@@ -460,7 +459,6 @@ func (d *decoder) top() (*Snapshot, error) {
 				s.startCapture()
 				err = s.skip(0)
 				vendor[i] = bytes.Clone(s.endCapture())
-				sawVendor[i] = true
 			}
 		default:
 			err = s.skip(0)
@@ -475,22 +473,7 @@ func (d *decoder) top() (*Snapshot, error) {
 		return nil, errors.New("unexpected data after the response object")
 	}
 	if sawSuccess && !success {
-		var body bytes.Buffer
-		body.WriteByte('{')
-		for i, k := range vendorKeys {
-			if sawVendor[i] {
-				if body.Len() > 1 {
-					body.WriteByte(',')
-				}
-				fmt.Fprintf(&body, "%q:%s", k, vendor[i])
-			}
-		}
-		body.WriteByte('}')
-		msg := vendorMessage(body.Bytes())
-		if msg == "" {
-			msg = `"success": false without a reason`
-		}
-		return nil, &APIError{Kind: ErrVendor, Message: msg}
+		return nil, vendorFailure(&vendor)
 	}
 	if !sawOrgs {
 		return nil, errors.New(`no "organizations" in the response`)
@@ -524,6 +507,27 @@ func normalized(s *Snapshot) bool {
 // vendorKeys are the fields that may explain "success": false, in the
 // order vendorMessage prefers them.
 var vendorKeys = [...]string{"error_description", "error", "message", "detail"}
+
+// vendorFailure is the error for "success": false, explained by the raw
+// values of the vendorKeys the response held (nil for those it did not).
+func vendorFailure(raw *[len(vendorKeys)][]byte) *APIError {
+	var body bytes.Buffer
+	body.WriteByte('{')
+	for i, k := range vendorKeys {
+		if raw[i] != nil {
+			if body.Len() > 1 {
+				body.WriteByte(',')
+			}
+			fmt.Fprintf(&body, "%q:%s", k, raw[i])
+		}
+	}
+	body.WriteByte('}')
+	msg := vendorMessage(body.Bytes())
+	if msg == "" {
+		msg = `"success": false without a reason`
+	}
+	return &APIError{Kind: ErrVendor, Message: msg}
+}
 
 // describeStart names a value by its first byte, as decodeStd's
 // describeToken names a token.
@@ -868,7 +872,7 @@ type extraFlag struct {
 	on  bool
 }
 
-// flags decodes a dashboard_menu_access object as Flags.UnmarshalJSON does:
+// flags decodes a dashboard_menu_access object as omniwire.MenuFlags does:
 // null or an object of flags to anything looseBool accepts; the last of a
 // repeated key wins.
 func (d *decoder) flags(f *Flags) error {
@@ -1259,13 +1263,23 @@ func (d *decoder) looseTime() (time.Time, error) {
 	}
 	// t points into the read buffer, and time.Parse may keep parts of its
 	// input (in zone names, in errors): give it a copy.
-	t = strings.Clone(t)
-	for _, layout := range timeLayouts {
-		if v, err := time.Parse(layout, t); err == nil {
-			return v.UTC(), nil
-		}
+	if v, ok := ParseTime(strings.Clone(t)); ok {
+		return v, nil
 	}
 	return time.Time{}, &valueError{what: fmt.Sprintf("a string of %d bytes", len(b))}
+}
+
+// ParseTime reads a timestamp in one of the layouts Decode accepts, in the
+// order it tries them: the vendor's own, Python's isoformat() without a
+// zone (read as UTC), then the formats it could plausibly switch to
+// (RFC 3339, a space for the T, a date alone). The result is in UTC.
+func ParseTime(s string) (time.Time, bool) {
+	for _, layout := range timeLayouts {
+		if v, err := time.Parse(layout, s); err == nil {
+			return v.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // parseNaiveTime parses the vendor's usual timestamp,

@@ -1,11 +1,3 @@
-// Package omni talks to OmniDimension's reseller API: one endpoint,
-// GET {base_url}/reseller/organizations, that lists every child organization
-// of a reseller with its balance, limits and users.
-//
-// The package decodes the vendor's payload tolerantly (phone may be false,
-// timestamps come without a zone, fields appear without notice) into a
-// Snapshot that holds no credentials, and reports failures as errors a caller
-// can tell apart with errors.Is and errors.As.
 package omni
 
 import (

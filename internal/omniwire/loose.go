@@ -66,12 +66,8 @@ type LooseInt int64
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *LooseInt) UnmarshalJSON(b []byte) error {
 	t, null := number(b)
-	if null {
-		*v = 0
-		return nil
-	}
-	if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
-		*v = LooseInt(n)
+	if n, err := strconv.ParseInt(string(t), 10, 64); null || err == nil {
+		*v = LooseInt(n) // 0 for null
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(t), 64)
@@ -89,11 +85,10 @@ type LooseFloat float64
 // UnmarshalJSON implements json.Unmarshaler.
 func (v *LooseFloat) UnmarshalJSON(b []byte) error {
 	t, null := number(b)
-	if null {
-		*v = 0
-		return nil
-	}
 	f, err := strconv.ParseFloat(string(t), 64)
+	if null {
+		f, err = 0, nil
+	}
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return typeError(b, *v)
 	}

@@ -35,7 +35,7 @@ func decodeStd(r io.Reader) (*omni.Snapshot, error) {
 
 // reference is an org as the reference decodes it: a null user told from
 // an empty one, and menus that a repeated key replaces, as Decode has them.
-type reference = omniwire.Org[omniwire.NullableUser[omniwire.MenuFlags]]
+type reference = omniwire.Org[*omniwire.User[omniwire.MenuFlags]]
 
 func decodeTop(dec *json.Decoder) (*omni.Snapshot, error) {
 	if err := expectDelim(dec, '{', "the response"); err != nil {

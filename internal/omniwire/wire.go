@@ -13,12 +13,12 @@ import (
 // listed, such as a child org's api_key, is skipped by the decoder.
 //
 // They are generic where the reference and the libraries part ways: how a
-// user is held in an org's users (Member: User, or NullableUser, which
-// tells a null user from an empty one, as omni.Decode must), and how a
-// dashboard_menu_access object is (Menus).
+// user is held in an org's users (U: a User, or a *User, which tells a null
+// user from an empty one, as omni.Decode must), and how a
+// dashboard_menu_access object is (M, see Menus).
 
 // Response is the whole body of GET /reseller/organizations.
-type Response[U Member, M Menus] struct {
+type Response[U any, M Menus] struct {
 	Success       LooseBool        `json:"success"`
 	Reseller      Reseller         `json:"reseller_organization"`
 	Orgs          []Org[U]         `json:"organizations"`
@@ -40,8 +40,8 @@ type Reseller struct {
 	ConcurrentCallLimit LooseInt    `json:"concurrent_call_limit"`
 }
 
-// Org is one element of "organizations".
-type Org[U Member] struct {
+// Org is one element of "organizations"; U is User[M] or *User[M].
+type Org[U any] struct {
 	ID                  LooseInt    `json:"id"`
 	Name                LooseString `json:"name"`
 	CostPerMin          LooseFloat  `json:"cost_per_min"`
@@ -67,14 +67,8 @@ type User[M Menus] struct {
 	Menus       M           `json:"dashboard_menu_access"`
 }
 
-// Member is how a user is held in an org's users.
-type Member interface {
-	// User converts the user; false means the array held null there.
-	User() (omni.User, bool)
-}
-
-// User implements Member.
-func (u User[M]) User() (omni.User, bool) {
+// User converts u.
+func (u User[M]) User() omni.User {
 	return omni.User{
 		ID:          int64(u.ID),
 		Name:        string(u.Name),
@@ -85,33 +79,29 @@ func (u User[M]) User() (omni.User, bool) {
 		Expiry:      time.Time(u.ExpiryDate),
 		AccessLevel: string(u.AccessLevel),
 		Menus:       u.Menus.Flags(),
-	}, true
+	}
 }
 
-// NullableUser is a user that remembers a null, which omni.Decode refuses,
-// where a User would read it as an empty user. It follows encoding/json's
-// rules for a pointer: null empties it, an object fills it, merging into
-// what is there when a repeated key decodes the array again.
-type NullableUser[M Menus] struct{ u *User[M] }
+// present reports whether u is a user, not the nil a null left.
+func (u *User[M]) present() bool { return u != nil }
 
-// UnmarshalJSON implements json.Unmarshaler.
-func (n *NullableUser[M]) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		n.u = nil
-		return nil
-	}
-	if n.u == nil {
-		n.u = new(User[M])
-	}
-	return json.Unmarshal(b, n.u)
+// user is what a *User[M] is, whatever M.
+type user interface {
+	User() omni.User
+	present() bool
 }
 
-// User implements Member.
-func (n NullableUser[M]) User() (omni.User, bool) {
-	if n.u == nil {
+// convert converts an element of Org.Users: a User, or a *User, which is
+// nil (false) for a null user.
+func convert[U any](u *U) (omni.User, bool) {
+	if v, ok := any(u).(user); ok { // U is a User
+		return v.User(), true
+	}
+	p := any(*u).(user) // U is a *User
+	if !p.present() {
 		return omni.User{}, false
 	}
-	return n.u.User()
+	return p.User(), true
 }
 
 // Menus is how a dashboard_menu_access object is held while decoding.
@@ -201,7 +191,7 @@ func (r Reseller) Reseller() omni.Reseller {
 }
 
 // Org converts o. A nil o (a null org) or a null user is an error, as for
-// omni.Decode.
+// omni.Decode; a null user is told only when U is a *User.
 func (o *Org[U]) Org() (omni.Org, error) {
 	if o == nil {
 		return omni.Org{}, errors.New("want an object, got null")
@@ -225,7 +215,7 @@ func (o *Org[U]) Org() (omni.Org, error) {
 		org.Users = make([]omni.User, len(o.Users))
 	}
 	for i := range o.Users {
-		u, ok := o.Users[i].User()
+		u, ok := convert(&o.Users[i])
 		if !ok {
 			return omni.Org{}, fmt.Errorf("users[%d]: want an object, got null", i)
 		}

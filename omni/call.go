@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // ErrOutcomeUnknown marks the failure of a call that changes something
@@ -192,7 +194,9 @@ func (c *Client) decodeBody(raw []byte, call *call) *APIError {
 		return &APIError{Kind: ErrMalformed, Err: err}
 	}
 	if string(envelope.Success) == "false" {
-		msg := vendorMessage([]byte(redact(string(raw), c.secrets(call)...)))
+		// Redacted once decoded: a secret echoed JSON-escaped is whole only
+		// then.
+		msg := c.redactor(call).String(vendorMessage(raw))
 		return &APIError{Kind: ErrVendor, Message: cmp.Or(msg, `the answer says "success": false`)}
 	}
 	if err := json.Unmarshal(raw, call.out); err != nil {
@@ -206,19 +210,23 @@ func (c *Client) decodeBody(raw []byte, call *call) *APIError {
 	return nil
 }
 
-// secrets lists what must never appear in an error of call.
-func (c *Client) secrets(call *call) []string {
-	return append([]string{c.apiKey}, call.secrets...)
+// redactor removes what must never appear in an error of call: the API key
+// and the call's own secrets.
+func (c *Client) redactor(call *call) *redact.Redactor {
+	if len(call.secrets) == 0 {
+		return c.redact
+	}
+	return redact.New(append([]string{c.apiKey}, call.secrets...)...)
 }
 
 // redactCall removes the call's secrets from e's texts and trims its
 // message, redacting first so that no cut leaves part of a secret.
 func (c *Client) redactCall(e *APIError, call *call) *APIError {
-	secrets := c.secrets(call)
-	e.Message = trim(redact(e.Message, secrets...), maxMessage)
-	e.Excerpt = redact(e.Excerpt, secrets...)
+	r := c.redactor(call)
+	e.Message = trim(r.String(e.Message), maxMessage)
+	e.Excerpt = r.String(e.Excerpt)
 	if e.Err != nil {
-		e.Err = &redactedError{err: e.Err, msg: redact(e.Err.Error(), secrets...)}
+		e.Err = &redactedError{err: e.Err, msg: r.String(e.Err.Error())}
 	}
 	return e
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // DefaultBaseURL is OmniDimension's production API.
@@ -30,8 +33,11 @@ const (
 
 // Client fetches the reseller's organizations. It is safe for concurrent use.
 type Client struct {
-	endpoint    string
-	apiKey      string
+	endpoint string
+	apiKey   string
+	// redact removes the key from any text made of a response: the
+	// vendor may echo what it was sent.
+	redact      *redact.Redactor
 	http        *http.Client
 	userAgent   string
 	timeout     time.Duration
@@ -71,21 +77,23 @@ func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // NewClient returns a client for the API at baseURL (DefaultBaseURL when
-// empty) that authenticates with apiKey.
+// empty) that authenticates with apiKey. It fails with ErrBadBaseURL or
+// ErrNoAPIKey.
 func NewClient(baseURL, apiKey string, opts ...Option) (*Client, error) {
 	if baseURL == "" {
 		baseURL = DefaultBaseURL
 	}
 	u, err := url.Parse(baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("omnidim.base_url %q is not an http(s) URL", baseURL)
+		return nil, fmt.Errorf("%w: %q", ErrBadBaseURL, baseURL)
 	}
 	if strings.TrimSpace(apiKey) == "" {
-		return nil, errors.New("omnidim.api_key is empty")
+		return nil, ErrNoAPIKey
 	}
 	c := &Client{
 		endpoint:    strings.TrimRight(baseURL, "/") + "/reseller/organizations",
 		apiKey:      apiKey,
+		redact:      redact.New(apiKey),
 		http:        http.DefaultClient,
 		userAgent:   "resellerbot",
 		timeout:     DefaultTimeout,
@@ -232,9 +240,9 @@ func (c *Client) fetch(parent context.Context) (*Snapshot, *APIError) {
 		var apiErr *APIError
 		if errors.As(err, &apiErr) {
 			apiErr.Status = resp.StatusCode
-			apiErr.Message = trim(redact(apiErr.Message, c.apiKey), maxMessage)
+			apiErr.Message = trim(c.redact.String(apiErr.Message), maxMessage)
 			if apiErr.Err != nil {
-				apiErr.Err = &redactedError{err: apiErr.Err, msg: redact(apiErr.Err.Error(), c.apiKey)}
+				apiErr.Err = &redactedError{err: apiErr.Err, msg: c.redact.String(apiErr.Err.Error())}
 			}
 			return nil, apiErr
 		}
@@ -265,20 +273,19 @@ func (c *Client) transportError(attemptCtx context.Context, err error) *APIError
 // vendor's message and Retry-After.
 func (c *Client) statusError(resp *http.Response) *APIError {
 	kind, retryable := kindForStatus(resp.StatusCode)
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	// Redact before anything trims the body: a cut could leave part of a
-	// key that redaction no longer recognises.
-	body := []byte(redact(string(raw), c.apiKey))
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{Kind: kind, Status: resp.StatusCode, retryable: retryable}
-	e.Message = trim(vendorMessage(body), maxMessage)
-	if e.Message == "" {
-		if title := htmlTitle(body); title != "" {
-			e.Message = title
-		} else if len(body) > 0 {
-			e.Excerpt = excerpt(body)
-		} else {
-			e.Message = http.StatusText(resp.StatusCode)
-		}
+	// Each text is redacted as it will be read, once decoded: the key may
+	// come back escaped ("omni\/sk…") and only decoding makes it whole.
+	// And before it is trimmed, which could cut a key in two.
+	if msg := vendorMessage(body); msg != "" {
+		e.Message = trim(c.redact.String(msg), maxMessage)
+	} else if title := htmlTitle(body); title != "" {
+		e.Message = trim(c.redact.String(title), maxMessage)
+	} else if len(body) > 0 {
+		e.Excerpt = trim(c.redact.String(bodyText(body)), maxExcerpt)
+	} else {
+		e.Message = http.StatusText(resp.StatusCode)
 	}
 	if kind == ErrRateLimited {
 		var ok bool
@@ -306,8 +313,9 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// htmlTitle returns the <title> of an HTML error page, which says more than
-// the page's first bytes (a gateway's "502 Bad Gateway").
+// htmlTitle returns the text of the <title> of an HTML error page, which
+// says more than the page's first bytes (a gateway's "502 Bad Gateway"),
+// character references decoded and spaces collapsed.
 func htmlTitle(body []byte) string {
 	s := string(body)
 	lower := strings.ToLower(s)
@@ -320,7 +328,7 @@ func htmlTitle(body []byte) string {
 	if end < 0 {
 		return ""
 	}
-	return trim(strings.Join(strings.Fields(s[start:start+end]), " "), maxMessage)
+	return strings.Join(strings.Fields(html.UnescapeString(s[start:start+end])), " ")
 }
 
 // redactedError shows an error's text with the key removed, and still

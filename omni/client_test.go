@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,7 +26,14 @@ const liveKey = "omni_sk_live_9f3c2a7e4b1d8c6f0a5e3b7d2c9f1a4e57d"
 const (
 	wrongKey     = "omni_sk_live_WRONG_0b1c2d3e4f5a6b7c8d9e0f1a2b3c"
 	resellerless = "omni_sk_org_NOT_A_RESELLER_5e6f7a8b9c0d1e2f3a4b"
+	// slashKey has the characters a JSON or HTML encoder may escape when
+	// the vendor echoes it: "/" as \/ or &#x2F;, "+" as \u002b or &#43;.
+	slashKey = "omni/sk+live_7Hq2/Zp9+Xc4Vb8Nm1Kd3Wq5Ty6"
 )
+
+// slashKeyJSON is slashKey as a JSON encoder that escapes slashes and
+// pluses writes it inside a string.
+var slashKeyJSON = strings.NewReplacer("/", `\/`, "+", `\u002b`).Replace(slashKey)
 
 // clock0 is the fixed time the test clients read; its zone is not UTC, so
 // that a test can tell that PolledAt is converted. It has no fraction of a
@@ -256,14 +264,14 @@ func TestClientFailures(t *testing.T) {
 			name: "a wrong key is unauthorized with the vendor's message and is not retried",
 			key:  wrongKey,
 			kind: omni.ErrUnauthorized, status: 401, requests: 1,
-			message: "Missing or invalid API key", inError: []string{"HTTP 401", "check omnidim.api_key"},
+			message: "Missing or invalid API key", inError: []string{"HTTP 401"},
 		},
 		{
 			name:       "a key without reseller access is forbidden and is not retried",
 			serverOpts: []omnitest.Option{omnitest.WithForbiddenKey(resellerless)},
 			key:        resellerless,
 			kind:       omni.ErrForbidden, status: 403, requests: 1,
-			message: "Reseller access required", inError: []string{"HTTP 403", "reseller account"},
+			message: "Reseller access required", inError: []string{"HTTP 403"},
 		},
 		{
 			name:   "an injected 401 is unauthorized and is not retried",
@@ -276,10 +284,10 @@ func TestClientFailures(t *testing.T) {
 			kind:   omni.ErrForbidden, status: 403, requests: 1, message: "Reseller access required",
 		},
 		{
-			name:   "a 404 is an unexpected status that hints at base_url and is not retried",
+			name:   "a 404 is an unexpected status and is not retried",
 			faults: []omnitest.Fault{{Status: 404}},
 			kind:   omni.ErrStatus, status: 404, requests: 1,
-			message: "The requested URL was not found on the server", inError: []string{"HTTP 404", "check omnidim.base_url"},
+			message: "The requested URL was not found on the server", inError: []string{"HTTP 404"},
 		},
 		{
 			name:   "a 429 whose Retry-After outlasts the caller's deadline gives up at once",
@@ -380,7 +388,7 @@ func TestClientFailures(t *testing.T) {
 			name: "a body over WithMaxBody with a Content-Length is too large and is not retried",
 			opts: []omni.Option{omni.WithMaxBody(1024)},
 			kind: omni.ErrTooLarge, status: 200, requests: 1,
-			inError: []string{"bytes announced, limit 1024", "omnidim.max_body"},
+			inError: []string{"bytes announced, limit 1024"},
 		},
 		{
 			name:   "a 401 whose body echoes the key has it redacted",
@@ -402,6 +410,43 @@ func TestClientFailures(t *testing.T) {
 			name:   "a success false that echoes the key has it redacted",
 			faults: []omnitest.Fault{{Body: []byte(`{"success":false,"error":"key ` + liveKey + ` suspended","detail":"see ` + liveKey + `"}`)}},
 			kind:   omni.ErrVendor, status: 200, requests: 1, message: "key [redacted] suspended (see [redacted])",
+		},
+		{
+			name:   "a 401 whose JSON escapes the slashes of the echoed key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 401, Body: []byte(`{"error":"bad key ` + strings.ReplaceAll(slashKey, "/", `\/`) + `"}`)}},
+			kind:   omni.ErrUnauthorized, status: 401, requests: 1, message: "bad key [redacted]",
+		},
+		{
+			name:   "a 403 whose JSON escapes the slashes and pluses of the echoed key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 403, Body: []byte(`{"error":"forbidden","error_description":"key ` + slashKeyJSON + ` is no reseller's"}`)}},
+			kind:   omni.ErrForbidden, status: 403, requests: 1, message: "key [redacted] is no reseller's (forbidden)",
+		},
+		{
+			name:   "a validation list that echoes the escaped key has it redacted from the message",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 400, Body: []byte(`{"detail":[{"loc":["header"],"msg":"bad key ` + slashKeyJSON + `"}]}`)}},
+			kind:   omni.ErrStatus, status: 400, requests: 1, message: `"msg":"bad key [redacted]"`,
+		},
+		{
+			name: "an HTML title that echoes the key as character references has it redacted",
+			key:  slashKey,
+			faults: []omnitest.Fault{{Status: 502, ContentType: "text/html",
+				Body: []byte("<html><title>Bad key " + strings.NewReplacer("/", "&#x2F;", "+", "&#43;").Replace(slashKey) + "</title></html>")}},
+			kind: omni.ErrServer, status: 502, requests: 3, temporary: true, message: "Bad key [redacted]",
+		},
+		{
+			name:   "a plain-text body that echoes the escaped key has it redacted from the excerpt",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Status: 500, Body: []byte(`upstream said {"token":"` + slashKeyJSON + `"}`), ContentType: "text/plain"}},
+			kind:   omni.ErrServer, status: 500, requests: 3, temporary: true, inError: []string{`{\"token\":\"[redacted]\"}`},
+		},
+		{
+			name:   "a success false that echoes the escaped key has it redacted",
+			key:    slashKey,
+			faults: []omnitest.Fault{{Body: []byte(`{"success":false,"error":"key ` + slashKeyJSON + ` suspended"}`)}},
+			kind:   omni.ErrVendor, status: 200, requests: 1, message: "key [redacted] suspended",
 		},
 		{
 			name:   "a malformed body that echoes the key has it redacted",
@@ -487,12 +532,25 @@ func runFailCase(t *testing.T, url string, requests func() int64, tc failCase) {
 	if !strings.HasPrefix(err.Error(), "omnidim: "+tc.kind.Error()) {
 		t.Errorf("error %q does not start with its kind", err)
 	}
+	checkNoConfigKey(t, err)
 }
 
-func TestClientWrongBaseURLIsA404WithAHint(t *testing.T) {
+// checkNoConfigKey asserts that an error names no configuration key: the
+// client does not know how it was configured, and its caller adds the
+// advice (cmd/resellerbot's adviceFor).
+func checkNoConfigKey(t *testing.T, err error) {
+	t.Helper()
+	for _, key := range []string{"omnidim.api_key", "omnidim.base_url", "omnidim.max_body", "omnidim.timeout"} {
+		if strings.Contains(err.Error(), key) {
+			t.Errorf("error %q names the configuration key %s", err, key)
+		}
+	}
+}
+
+func TestClientWrongBaseURLIsA404(t *testing.T) {
 	s := startFake(t)
 	runFailCase(t, s.URL+"/v2", s.Requests, failCase{
-		kind: omni.ErrStatus, status: 404, requests: 1, inError: []string{"check omnidim.base_url"},
+		kind: omni.ErrStatus, status: 404, requests: 1, inError: []string{"HTTP 404"},
 	})
 }
 
@@ -739,21 +797,21 @@ func TestNewClient(t *testing.T) {
 		baseURL  string
 		key      string
 		endpoint string
-		inError  string
+		wantErr  error
 	}{
-		{"an empty base URL means production", "", liveKey, omni.DefaultBaseURL + "/reseller/organizations", ""},
-		{"a trailing slash on the base URL is dropped", "http://127.0.0.1:9/api/v1/", liveKey, "http://127.0.0.1:9/api/v1/reseller/organizations", ""},
-		{"an empty key is refused", "https://example.com/api/v1", "", "", "omnidim.api_key is empty"},
-		{"a blank key is refused", "https://example.com/api/v1", " \t ", "", "omnidim.api_key is empty"},
-		{"an ftp base URL is refused", "ftp://example.com/api/v1", liveKey, "", "omnidim.base_url"},
-		{"a base URL without a scheme is refused", "backend.omnidim.io/api/v1", liveKey, "", "omnidim.base_url"},
-		{"a base URL without a host is refused", "https:///api/v1", liveKey, "", "omnidim.base_url"},
-		{"an unparsable base URL is refused", "http://[::1", liveKey, "", "omnidim.base_url"},
+		{"an empty base URL means production", "", liveKey, omni.DefaultBaseURL + "/reseller/organizations", nil},
+		{"a trailing slash on the base URL is dropped", "http://127.0.0.1:9/api/v1/", liveKey, "http://127.0.0.1:9/api/v1/reseller/organizations", nil},
+		{"an empty key is refused", "https://example.com/api/v1", "", "", omni.ErrNoAPIKey},
+		{"a blank key is refused", "https://example.com/api/v1", " \t ", "", omni.ErrNoAPIKey},
+		{"an ftp base URL is refused", "ftp://example.com/api/v1", liveKey, "", omni.ErrBadBaseURL},
+		{"a base URL without a scheme is refused", "backend.omnidim.io/api/v1", liveKey, "", omni.ErrBadBaseURL},
+		{"a base URL without a host is refused", "https:///api/v1", liveKey, "", omni.ErrBadBaseURL},
+		{"an unparsable base URL is refused", "http://[::1", liveKey, "", omni.ErrBadBaseURL},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := omni.NewClient(tc.baseURL, tc.key)
-			if tc.inError == "" {
+			if tc.wantErr == nil {
 				if err != nil {
 					t.Fatalf("NewClient: %v", err)
 				}
@@ -766,11 +824,15 @@ func TestNewClient(t *testing.T) {
 				return
 			}
 			if err == nil {
-				t.Fatalf("NewClient(%q, key) succeeded; want an error about %s", tc.baseURL, tc.inError)
+				t.Fatalf("NewClient(%q, key) succeeded; want %v", tc.baseURL, tc.wantErr)
 			}
-			if !strings.Contains(err.Error(), tc.inError) {
-				t.Errorf("error %q does not mention %q", err, tc.inError)
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("error %q is not %v", err, tc.wantErr)
 			}
+			if tc.wantErr == omni.ErrBadBaseURL && !strings.Contains(err.Error(), strconv.Quote(tc.baseURL)) {
+				t.Errorf("error %q does not show the base URL %q", err, tc.baseURL)
+			}
+			checkNoConfigKey(t, err)
 			if strings.TrimSpace(tc.key) != "" && strings.Contains(err.Error(), tc.key) {
 				t.Errorf("error %q holds the key", err)
 			}

@@ -36,6 +36,15 @@ var (
 	ErrVendor = errors.New("vendor reported failure")
 )
 
+// The reasons NewClient refuses its arguments, so that a caller can say
+// which setting to fix.
+var (
+	// ErrNoAPIKey: the API key is empty or blank.
+	ErrNoAPIKey = errors.New("omni: the API key is empty")
+	// ErrBadBaseURL: the base URL is not an absolute http(s) URL.
+	ErrBadBaseURL = errors.New("omni: the base URL is not an http(s) URL")
+)
+
 // APIError describes a failed call to the OmniDimension API. It never holds
 // the API key: the body excerpt is redacted before it is stored.
 type APIError struct {
@@ -83,28 +92,7 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if hint := e.hint(); hint != "" {
-		b.WriteString("; ")
-		b.WriteString(hint)
-	}
 	return b.String()
-}
-
-// hint tells an operator what to do about the errors they can fix.
-func (e *APIError) hint() string {
-	switch e.Kind {
-	case ErrUnauthorized:
-		return "check omnidim.api_key"
-	case ErrForbidden:
-		return "omnidim.api_key must belong to a reseller account"
-	case ErrStatus:
-		if e.Status == http.StatusNotFound {
-			return "check omnidim.base_url"
-		}
-	case ErrTooLarge:
-		return "raise omnidim.max_body if the payload is genuine"
-	}
-	return ""
 }
 
 // Unwrap lets errors.Is match both the kind and the underlying error.
@@ -137,8 +125,9 @@ func kindForStatus(status int) (kind error, retryable bool) {
 }
 
 // vendorMessage reads the vendor's explanation from a JSON error body:
-// error_description first, then error, message and detail. The result may
-// be up to maxRawMessage long: redact it, then trim it to maxMessage.
+// error_description first, then error, message and detail, its strings
+// decoded. The result may be up to maxRawMessage long: redact it, then trim
+// it to maxMessage.
 func vendorMessage(body []byte) string {
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(body, &fields) != nil {
@@ -184,25 +173,14 @@ const (
 	maxRawMessage = 4096
 )
 
-// excerpt returns a short, printable start of a body, which the caller has
-// already redacted.
-func excerpt(body []byte) string {
+// bodyText is a body that is not the vendor's JSON as one printable line,
+// for an excerpt: invalid UTF-8 replaced, spaces collapsed.
+func bodyText(body []byte) string {
 	s := string(body)
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "�")
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	return trim(s, maxExcerpt)
-}
-
-// redact replaces every occurrence of a secret with a marker.
-func redact(s string, secrets ...string) string {
-	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, "[redacted]")
-		}
-	}
-	return s
+	return strings.Join(strings.Fields(s), " ")
 }
 
 func trim(s string, n int) string {

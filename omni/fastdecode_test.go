@@ -16,7 +16,7 @@ import (
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
-// The tests here hold Decode (the hand-written decoder) to DecodeStd (the
+// The tests here hold Decode (the hand-written decoder) to decodeStd (the
 // encoding/json decoder it replaced): same success or failure, same kind of
 // failure, same snapshot. compareDecoders lists the one deliberate
 // difference.
@@ -185,18 +185,18 @@ func fixUTF8(s string) string {
 	return b.String()
 }
 
-// compareDecoders decodes data with Decode and DecodeStd and fails unless
+// compareDecoders decodes data with Decode and decodeStd and fails unless
 // both fail with the same kind of error, or both succeed with equal
 // snapshots. It returns Decode's result.
 //
 // The one deliberate difference: Decode replaces invalid UTF-8 in every
 // string with U+FFFD, as encoding/json does when it unescapes a string,
-// while DecodeStd kept a string without escapes byte for byte (its unquote
-// fast path). The comparison therefore cleans DecodeStd's strings first.
+// while decodeStd kept a string without escapes byte for byte (its unquote
+// fast path). The comparison therefore cleans decodeStd's strings first.
 func compareDecoders(t testing.TB, data []byte) (*omni.Snapshot, error) {
 	t.Helper()
 	got, err := omni.Decode(bytes.NewReader(data))
-	want, wantErr := omni.DecodeStd(bytes.NewReader(data))
+	want, wantErr := decodeStd(bytes.NewReader(data))
 	if err != nil {
 		var apiErr *omni.APIError
 		if !errors.As(err, &apiErr) {
@@ -211,15 +211,15 @@ func compareDecoders(t testing.TB, data []byte) (*omni.Snapshot, error) {
 	}
 	switch {
 	case err != nil && wantErr == nil:
-		t.Fatalf("Decode(%q) failed where DecodeStd succeeds: %v", clip(data), err)
+		t.Fatalf("Decode(%q) failed where decodeStd succeeds: %v", clip(data), err)
 	case err == nil && wantErr != nil:
-		t.Fatalf("Decode(%q) succeeded where DecodeStd fails: %v", clip(data), wantErr)
+		t.Fatalf("Decode(%q) succeeded where decodeStd fails: %v", clip(data), wantErr)
 	case err != nil:
 		var a, b *omni.APIError
 		errors.As(err, &a)
 		errors.As(wantErr, &b)
 		if a.Kind != b.Kind || a.Message != b.Message {
-			t.Fatalf("Decode(%q) = %v; DecodeStd: %v", clip(data), err, wantErr)
+			t.Fatalf("Decode(%q) = %v; decodeStd: %v", clip(data), err, wantErr)
 		}
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func compareDecoders(t testing.TB, data []byte) (*omni.Snapshot, error) {
 		return got, nil
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("Decode(%q) differs from DecodeStd:\n got %+v\nwant %+v", clip(data), got, want)
+		t.Fatalf("Decode(%q) differs from decodeStd:\n got %+v\nwant %+v", clip(data), got, want)
 	}
 	return got, nil
 }
@@ -291,7 +291,7 @@ func repeatsUsers(data []byte) bool {
 	}
 }
 
-// cleanStrings applies fixUTF8 to the strings that DecodeStd copies from
+// cleanStrings applies fixUTF8 to the strings that decodeStd copies from
 // the body.
 func cleanStrings(s *omni.Snapshot) {
 	s.Reseller.Name = fixUTF8(s.Reseller.Name)
@@ -323,7 +323,7 @@ func TestDecodeMatchesStdOnFixtureAndSynthetic(t *testing.T) {
 	if snap, err := compareDecoders(t, fixture); err != nil || len(snap.Orgs) != 2 {
 		t.Fatalf("fixture: %v", err)
 	}
-	// Every truncation of the fixture fails, as it does for DecodeStd.
+	// Every truncation of the fixture fails, as it does for decodeStd.
 	for n := range len(fixture) - 1 {
 		compareDecoders(t, fixture[:n])
 	}
@@ -442,7 +442,7 @@ func TestDecodeBufferBoundaries(t *testing.T) {
 
 // TestDecodeHugeTokens decodes strings and numbers far longer than the
 // read buffer: a 10 MB name, and tokens of a few buffers compared with
-// DecodeStd.
+// decodeStd.
 func TestDecodeHugeTokens(t *testing.T) {
 	huge := strings.Repeat("Acme é ", 10<<20/8)
 	b := body(`{"id":1,"name":"` + huge + `","users":[{"id":2,"name":"` + huge[:1000] + `"}]}`)

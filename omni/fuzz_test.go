@@ -4,9 +4,9 @@ import (
 	"testing"
 )
 
-// FuzzDecode holds Decode to DecodeStd on any input: Decode never panics,
+// FuzzDecode holds Decode to decodeStd on any input: Decode never panics,
 // every error is an *omni.APIError of kind ErrMalformed or ErrVendor, and
-// Decode succeeds exactly when DecodeStd does, with an equal snapshot (see
+// Decode succeeds exactly when decodeStd does, with an equal snapshot (see
 // compareDecoders for the one deliberate difference).
 //
 // The seed corpus is quirkBodies plus testdata/fuzz/FuzzDecode: the

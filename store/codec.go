@@ -66,57 +66,63 @@ func (d *decoder) fail() {
 	d.b = nil
 }
 
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.b)
+// took consumes the n bytes a varint reader found, or fails when it found
+// none (n ≤ 0).
+func (d *decoder) took(n int) bool {
 	if n <= 0 {
 		d.fail()
-		return 0
+		return false
 	}
 	d.b = d.b[n:]
+	return true
+}
+
+// next consumes and returns the next n bytes, or fails when fewer are
+// left.
+func (d *decoder) next(n uint64) ([]byte, bool) {
+	if n > uint64(len(d.b)) {
+		d.fail()
+		return nil, false
+	}
+	b := d.b[:n:n]
+	d.b = d.b[n:]
+	return b, true
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if !d.took(n) {
+		return 0
+	}
 	return v
 }
 
 func (d *decoder) varint() int64 {
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
-		d.fail()
+	if !d.took(n) {
 		return 0
 	}
-	d.b = d.b[n:]
 	return v
 }
 
 func (d *decoder) float() float64 {
-	if len(d.b) < 8 {
-		d.fail()
+	b, ok := d.next(8)
+	if !ok {
 		return 0
 	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
-	d.b = d.b[8:]
-	return v
+	return math.Float64frombits(binary.LittleEndian.Uint64(b))
 }
 
 // str copies the string out: bbolt's memory is valid only inside a
 // transaction.
 func (d *decoder) str() string {
-	n := d.uvarint()
-	if n > uint64(len(d.b)) {
-		d.fail()
-		return ""
-	}
-	s := string(d.b[:n])
-	d.b = d.b[n:]
-	return s
+	b, _ := d.next(d.uvarint())
+	return string(b)
 }
 
 func (d *decoder) bool() bool {
-	if len(d.b) < 1 {
-		d.fail()
-		return false
-	}
-	v := d.b[0] != 0
-	d.b = d.b[1:]
-	return v
+	b, ok := d.next(1)
+	return ok && b[0] != 0
 }
 
 func (d *decoder) time() time.Time {
@@ -289,13 +295,12 @@ func decodeDelta(b []byte) ([]deltaEntry, error) {
 		kind := d.b[0]
 		d.b = d.b[1:]
 		id := d.varint()
-		n := d.uvarint()
-		if n > uint64(len(d.b)) || kind < deltaOrg || kind > deltaHeader {
+		old, ok := d.next(d.uvarint())
+		if !ok || kind < deltaOrg || kind > deltaHeader {
 			d.fail()
 			break
 		}
-		entries = append(entries, deltaEntry{kind: kind, id: id, old: d.b[:n:n]})
-		d.b = d.b[n:]
+		entries = append(entries, deltaEntry{kind: kind, id: id, old: old})
 	}
 	if d.err != nil {
 		return nil, fmt.Errorf("history delta: %w", d.err)

@@ -1,10 +1,3 @@
-// Package store keeps resellerbot's state in one bbolt file: the latest
-// snapshot of the reseller, a bounded history of earlier ones, the alert
-// state, and the outbox of messages not yet delivered.
-//
-// Everything one poll changes is written in one transaction, so a crash
-// leaves either the whole poll or none of it. The alert state and outbox
-// messages are opaque bytes to this package: it remembers, others decide.
 package store
 
 import (
@@ -98,7 +91,8 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 }
 
 // Open opens or creates the store at path. If another process holds the
-// file, it fails with ErrLocked after opts.LockTimeout instead of hanging.
+// file, it fails with ErrLocked after opts.LockTimeout instead of hanging; a
+// path it may not use fails with an error wrapping fs.ErrPermission.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 2 * time.Second
@@ -120,10 +114,10 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("store: %s: %w (is another resellerbot running with this store.path?)", path, ErrLocked)
+			return nil, fmt.Errorf("store: %s: %w", path, ErrLocked)
 		}
 		if errors.Is(err, fs.ErrPermission) {
-			return nil, fmt.Errorf("store: %s: %w (check store.path)", path, err)
+			return nil, fmt.Errorf("store: %s: %w", path, err)
 		}
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

@@ -48,7 +48,7 @@ func decodeWire(l lib, body []byte) (*omni.Snapshot, error) {
 	if err := l.unmarshal(body, &r); err != nil {
 		return nil, err
 	}
-	return r.Snapshot(), nil
+	return r.Snapshot()
 }
 
 // TestLibrariesAgree checks that every library's wire decode gives the
@@ -192,7 +192,7 @@ func streamStd(r io.Reader) (*omni.Snapshot, error) {
 	if !resp.Success {
 		return nil, errors.New("success is false")
 	}
-	return resp.Snapshot(), nil
+	return resp.Snapshot()
 }
 
 func ExampleEqual() {

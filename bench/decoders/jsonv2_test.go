@@ -77,5 +77,5 @@ func streamV2(r io.Reader) (*omni.Snapshot, error) {
 	if !resp.Success {
 		return nil, errors.New("success is false")
 	}
-	return resp.Snapshot(), nil
+	return resp.Snapshot()
 }

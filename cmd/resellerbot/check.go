@@ -15,6 +15,7 @@ import (
 	"github.com/resellerbot/resellerbot/bot/delivery"
 	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/internal/config"
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // cmdCheck validates the configuration and each credential, one line a
@@ -38,7 +39,7 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	report := func(name string, detail string, err error) {
 		if err != nil {
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redactString(err.Error(), nonEmpty(cfg.Secrets())))
+			fmt.Fprintf(e.stdout, "FAIL  %s: %s\n", name, redact.New(cfg.Secrets()...).String(err.Error()))
 			return
 		}
 		fmt.Fprintf(e.stdout, "ok    %s: %s\n", name, detail)

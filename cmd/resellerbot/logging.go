@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/resellerbot/resellerbot/internal/redact"
 )
 
 // logFlags are the logging flags every long-running command takes.
@@ -28,31 +30,21 @@ func (f *logFlags) logger(w io.Writer, secrets ...string) (*slog.Logger, error) 
 	if err := level.UnmarshalText([]byte(*f.level)); err != nil {
 		return nil, usagef("--log-level %q: want debug, info, warn or error", *f.level)
 	}
-	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr(secrets)}
+	r := redact.New(secrets...)
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr(r)}
 	switch strings.ToLower(*f.format) {
 	case "text":
-		return slog.New(&redactHandler{Handler: slog.NewTextHandler(w, opts), secrets: nonEmpty(secrets)}), nil
+		return slog.New(&redactHandler{Handler: slog.NewTextHandler(w, opts), redact: r}), nil
 	case "json":
-		return slog.New(&redactHandler{Handler: slog.NewJSONHandler(w, opts), secrets: nonEmpty(secrets)}), nil
+		return slog.New(&redactHandler{Handler: slog.NewJSONHandler(w, opts), redact: r}), nil
 	}
 	return nil, usagef("--log-format %q: want text or json", *f.format)
 }
 
-func nonEmpty(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if len(s) >= 4 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // redactAttr replaces secrets inside attribute values, errors included.
-func redactAttr(secrets []string) func([]string, slog.Attr) slog.Attr {
-	secrets = nonEmpty(secrets)
+func redactAttr(r *redact.Redactor) func([]string, slog.Attr) slog.Attr {
 	return func(_ []string, a slog.Attr) slog.Attr {
-		if len(secrets) == 0 {
+		if r.Empty() {
 			return a
 		}
 		v := a.Value.Resolve()
@@ -69,42 +61,33 @@ func redactAttr(secrets []string) func([]string, slog.Attr) slog.Attr {
 		default:
 			return a
 		}
-		if r := redactString(s, secrets); r != s {
-			return slog.String(a.Key, r)
+		if red := r.String(s); red != s {
+			return slog.String(a.Key, red)
 		}
 		return a
 	}
 }
 
-func redactString(s string, secrets []string) string {
-	for _, secret := range secrets {
-		s = strings.ReplaceAll(s, secret, "[redacted]")
-	}
-	return s
-}
-
-// redactHandler also redacts the message itself.
+// redactHandler also redacts the message itself, which ReplaceAttr does
+// not see.
 type redactHandler struct {
 	slog.Handler
-	secrets []string
+	redact *redact.Redactor
 }
 
 func (h *redactHandler) Handle(ctx context.Context, r slog.Record) error {
-	if len(h.secrets) > 0 {
-		msg := redactString(r.Message, h.secrets)
-		if msg != r.Message {
-			nr := slog.NewRecord(r.Time, r.Level, msg, r.PC)
-			r.Attrs(func(a slog.Attr) bool { nr.AddAttrs(a); return true })
-			r = nr
-		}
+	if msg := h.redact.String(r.Message); msg != r.Message {
+		nr := slog.NewRecord(r.Time, r.Level, msg, r.PC)
+		r.Attrs(func(a slog.Attr) bool { nr.AddAttrs(a); return true })
+		r = nr
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
 func (h *redactHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &redactHandler{Handler: h.Handler.WithAttrs(attrs), secrets: h.secrets}
+	return &redactHandler{Handler: h.Handler.WithAttrs(attrs), redact: h.redact}
 }
 
 func (h *redactHandler) WithGroup(name string) slog.Handler {
-	return &redactHandler{Handler: h.Handler.WithGroup(name), secrets: h.secrets}
+	return &redactHandler{Handler: h.Handler.WithGroup(name), redact: h.redact}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 	"github.com/resellerbot/resellerbot/internal/config"
+	"github.com/resellerbot/resellerbot/internal/redact"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
@@ -89,7 +90,7 @@ func (h *harness) start() {
 	h.done = make(chan error, 1)
 	ready := make(chan *botRuntime, 1)
 	log := slog.New(&redactHandler{Handler: slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
-		secrets: nonEmpty(h.cfg.Secrets())})
+		redact: redact.New(h.cfg.Secrets()...)})
 	go func() {
 		h.done <- runBot(ctx, h.cfg, log, &runHooks{ready: func(rt *botRuntime) { ready <- rt }})
 	}()

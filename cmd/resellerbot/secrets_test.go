@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
@@ -321,5 +323,48 @@ func TestSecretsWorldReadableConfigWarns(t *testing.T) {
 			}
 			r.noSecrets()
 		})
+	}
+}
+
+// TestSecretsEchoedWithEscapesNeverShow: an API key with "/" and "+", which
+// the vendor echoes JSON-escaped ("omni\/sk\u002b…"), shows neither decoded
+// nor escaped in the outage notice, /readyz or the log, which take the
+// vendor's message as it decodes.
+func TestSecretsEchoedWithEscapesNeverShow(t *testing.T) {
+	t.Parallel()
+	const key = "omni/sk+ESCAPED_s3cr3t/7Hq2+Zp9Xc4Vb8"
+	escaped := strings.NewReplacer("/", `\/`, "+", `\u002b`).Replace(key)
+	h := faultNewHarness(t, faultTimeout)
+	h.omni = omnitest.NewServer(nil, omnitest.WithAPIKey(key))
+	t.Cleanup(h.omni.Close)
+	h.cfg.Omnidim.BaseURL, h.cfg.Omnidim.APIKey = h.omni.URL, config.Secret(key)
+	h.start()
+	h.waitMessages(1) // a good poll first, so that /readyz reports the failures
+
+	h.omni.Fail(omnitest.Fault{Status: http.StatusUnauthorized,
+		Body: []byte(`{"error":"unauthorized","error_description":"bad key ` + escaped + `"}`)})
+	notice := h.waitMessages(2)[1]
+	if !strings.HasPrefix(notice.Text, "OmniDimension API failing") {
+		t.Fatalf("second message %q, want the outage notice", notice.Text)
+	}
+	base := "http://" + h.rt.httpAddr
+	var ready string
+	waitUntil(t, "/readyz to report the failing polls", 10*time.Second, func() bool {
+		ready = get(t, base+"/readyz")
+		return strings.Contains(ready, "HTTP 401")
+	})
+	for what, text := range map[string]string{
+		"the outage notice": notice.Text + string(notice.Blocks),
+		"/readyz":           ready,
+		"the log":           h.logs.String(),
+	} {
+		for _, form := range []string{key, escaped, strings.ReplaceAll(key, "/", `\/`), key[len(key)-12:]} {
+			if strings.Contains(text, form) {
+				t.Errorf("%s holds the key as %q:\n%s", what, form, text)
+			}
+		}
+	}
+	if !strings.Contains(notice.Text, "bad key [redacted]") {
+		t.Errorf("the outage notice does not show the vendor's message, redacted: %s", notice.Text)
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -66,26 +65,24 @@ func alertRules(c *config.Config) alerts.Rules {
 // as the error together with the client, so that check can report it as one
 // failed check among the others; run and poll stop on any error. The caller
 // closes the store.
-func openBackends(c *config.Config) (*omni.Client, *store.Store, error) {
+// Both come with adviceFor's advice on their errors.
+func openBackends(c *config.Config) (advisedClient, *store.Store, error) {
 	client, err := omni.NewClient(c.Omnidim.BaseURL, c.Omnidim.APIKey.Reveal(),
 		omni.WithTimeout(c.Omnidim.Timeout.D()),
 		omni.WithMaxBody(int64(c.Omnidim.MaxBody)),
 		omni.WithUserAgent("resellerbot/"+orUnknown(version)))
 	if err != nil {
-		return nil, nil, usageError{err}
+		return advisedClient{}, nil, usageError{withAdvice(err)}
 	}
 	history := c.Store.History.D()
 	if history == 0 {
 		history = -1 // the configuration's 0 keeps none
 	}
 	st, err := store.Open(c.Store.Path, store.Options{History: history})
-	if errors.Is(err, store.ErrLocked) {
-		return client, nil, fmt.Errorf("%w; only one resellerbot may use a store at a time", err)
-	}
 	if err != nil {
-		return client, nil, err
+		return advisedClient{client}, nil, withAdvice(err)
 	}
-	return client, st, nil
+	return advisedClient{client}, st, nil
 }
 
 // slackConfig returns the Slack side's configuration.

@@ -27,36 +27,7 @@ func (p *Payload) AppendJSON(dst []byte) []byte {
 	if cap(dst)-len(dst) < 1024 {
 		dst = slices.Grow(dst, p.sizeHint())
 	}
-	e := object{dst: append(dst, '{'), extra: p.Extra}
-	if e.field("success") {
-		e.dst = strconv.AppendBool(e.dst, p.Success)
-	}
-	if e.field("reseller_organization") {
-		e.dst = p.Reseller.appendJSON(e.dst)
-	}
-	if e.field("organizations") {
-		e.dst = append(e.dst, '[')
-		for i := range p.Orgs {
-			if i > 0 {
-				e.dst = append(e.dst, ',')
-			}
-			e.dst = p.Orgs[i].appendJSON(e.dst)
-		}
-		e.dst = append(e.dst, ']')
-	}
-	if e.field("total_organizations") {
-		e.dst = strconv.AppendInt(e.dst, int64(len(p.Orgs)), 10)
-	}
-	if e.field("total_users_across_orgs") {
-		e.dst = strconv.AppendInt(e.dst, int64(p.UserCount()), 10)
-	}
-	if e.field("reseller_access_control") {
-		e.dst = append(e.dst, `{"dashboard_menu_access":`...)
-		e.dst = appendMenus(e.dst, p.ResellerMenus)
-		e.dst = append(e.dst, '}')
-	}
-	e.extras(isPayloadKey)
-	return append(e.dst, '}')
+	return p.appendJSON(dst)
 }
 
 // sizeHint estimates the encoded size, so that encoding grows its buffer
@@ -68,129 +39,65 @@ func (p *Payload) sizeHint() int {
 // MarshalJSON encodes r as the vendor's "reseller_organization" object.
 func (r Reseller) MarshalJSON() ([]byte, error) { return r.appendJSON(nil), nil }
 
-func (r *Reseller) appendJSON(dst []byte) []byte {
-	e := object{dst: append(dst, '{'), extra: r.Extra}
-	if e.field("id") {
-		e.dst = strconv.AppendInt(e.dst, r.ID, 10)
-	}
-	if e.field("name") {
-		e.dst = appendString(e.dst, r.Name)
-	}
-	if e.field("concurrent_call_limit") {
-		e.dst = strconv.AppendInt(e.dst, int64(r.ConcurrentCallLimit), 10)
-	}
-	e.extras(isResellerKey)
-	return append(e.dst, '}')
-}
-
 // MarshalJSON encodes o as one element of the vendor's "organizations".
 func (o Org) MarshalJSON() ([]byte, error) { return o.appendJSON(nil), nil }
-
-func (o *Org) appendJSON(dst []byte) []byte {
-	e := object{dst: append(dst, '{'), extra: o.Extra}
-	if e.field("id") {
-		e.dst = strconv.AppendInt(e.dst, o.ID, 10)
-	}
-	if e.field("name") {
-		e.dst = appendString(e.dst, o.Name)
-	}
-	if e.field("cost_per_min") {
-		e.dst = appendFloat(e.dst, o.CostPerMin)
-	}
-	if e.field("org_balance") {
-		e.dst = appendFloat(e.dst, o.Balance)
-	}
-	if e.field("reseller_org_balance_currency_symbol") {
-		e.dst = appendString(e.dst, o.CurrencySymbol)
-	}
-	if e.field("concurrent_call_limit") {
-		e.dst = strconv.AppendInt(e.dst, int64(o.ConcurrentCallLimit), 10)
-	}
-	if e.field("org_user_currency_symbol") {
-		e.dst = appendString(e.dst, o.UserCurrencySymbol)
-	}
-	if e.field("timezone") {
-		e.dst = appendString(e.dst, o.Timezone)
-	}
-	if e.field("created_date") {
-		e.dst = appendNullString(e.dst, o.CreatedDate)
-	}
-	if o.APIKey != "" || e.has("api_key") {
-		if e.field("api_key") {
-			e.dst = appendString(e.dst, o.APIKey)
-		}
-	}
-	if e.field("total_users") {
-		e.dst = strconv.AppendInt(e.dst, int64(len(o.Users)), 10)
-	}
-	if e.field("users") {
-		e.dst = append(e.dst, '[')
-		for i := range o.Users {
-			if i > 0 {
-				e.dst = append(e.dst, ',')
-			}
-			e.dst = o.Users[i].appendJSON(e.dst)
-		}
-		e.dst = append(e.dst, ']')
-	}
-	e.extras(isOrgKey)
-	return append(e.dst, '}')
-}
 
 // MarshalJSON encodes u as one element of an org's "users".
 func (u User) MarshalJSON() ([]byte, error) { return u.appendJSON(nil), nil }
 
-func (u *User) appendJSON(dst []byte) []byte {
-	e := object{dst: append(dst, '{'), extra: u.Extra}
-	if e.field("id") {
-		e.dst = strconv.AppendInt(e.dst, u.ID, 10)
-	}
-	if e.field("name") {
-		e.dst = appendString(e.dst, u.Name)
-	}
-	if e.field("email") {
-		e.dst = appendString(e.dst, u.Email)
-	}
-	if e.field("phone") {
-		if u.Phone == "" {
-			e.dst = append(e.dst, "false"...)
-		} else {
-			e.dst = appendString(e.dst, u.Phone)
-		}
-	}
-	if e.field("login_date") {
-		e.dst = appendNullString(e.dst, u.LoginDate)
-	}
-	if e.field("is_active") {
-		e.dst = strconv.AppendBool(e.dst, u.IsActive)
-	}
-	if e.field("expiry_date") {
-		e.dst = appendNullString(e.dst, u.ExpiryDate)
-	}
-	if e.field("access_level") {
-		if u.AccessLevel == nil {
-			e.dst = append(e.dst, "false"...)
-		} else {
-			e.dst = appendAny(e.dst, u.AccessLevel)
-		}
-	}
-	if e.field("dashboard_menu_access") {
-		e.dst = appendMenus(e.dst, u.Menus)
-	}
-	e.extras(isUserKey)
-	return append(e.dst, '}')
+// The appendJSON methods write an object through its fields list. Each
+// calls its own fields, not through an interface, so that the codec stays
+// on the stack: encoding allocates nothing.
+
+func (p *Payload) appendJSON(dst []byte) []byte {
+	c := newEncoder(dst, p.Extra)
+	p.fields(&c)
+	return c.end()
 }
 
-// object writes the members of one JSON object, applying the overrides and
-// additions of its Extra map.
-type object struct {
+func (r *Reseller) appendJSON(dst []byte) []byte {
+	c := newEncoder(dst, r.Extra)
+	r.fields(&c)
+	return c.end()
+}
+
+func (o *Org) appendJSON(dst []byte) []byte {
+	c := newEncoder(dst, o.Extra)
+	o.fields(&c)
+	return c.end()
+}
+
+func (u *User) appendJSON(dst []byte) []byte {
+	c := newEncoder(dst, u.Extra)
+	u.fields(&c)
+	return c.end()
+}
+
+// newEncoder returns a codec that writes an object, whose Extra is extra,
+// after dst.
+func newEncoder(dst []byte, extra map[string]any) codec {
+	return codec{w: objectWriter{dst: append(dst, '{'), extra: extra}}
+}
+
+// end writes the Extra members that are no known field and closes the
+// object.
+func (c *codec) end() []byte {
+	c.w.extras()
+	return append(c.w.dst, '}')
+}
+
+// objectWriter writes the members of one JSON object, applying the
+// overrides and additions of its Extra map.
+type objectWriter struct {
 	dst   []byte
 	n     int // members written so far
 	extra map[string]any
+	// overrode lists the keys of extra that replaced a known field.
+	overrode []string
 }
 
 // key writes the separator and a member name that needs no escaping.
-func (e *object) key(k string) {
+func (e *objectWriter) key(k string) {
 	if e.n > 0 {
 		e.dst = append(e.dst, ',')
 	}
@@ -201,7 +108,7 @@ func (e *object) key(k string) {
 }
 
 // has reports whether Extra overrides the known field k.
-func (e *object) has(k string) bool {
+func (e *objectWriter) has(k string) bool {
 	if len(e.extra) == 0 {
 		return false
 	}
@@ -212,9 +119,10 @@ func (e *object) has(k string) bool {
 // field starts the known member k and reports whether the caller should
 // write its typed value; false means Extra overrode it (and the override,
 // unless Omitted, has been written).
-func (e *object) field(k string) bool {
+func (e *objectWriter) field(k string) bool {
 	if len(e.extra) != 0 {
 		if v, ok := e.extra[k]; ok {
+			e.overrode = append(e.overrode, k)
 			if _, omit := v.(Omitted); !omit {
 				e.key(k)
 				e.dst = appendAny(e.dst, v)
@@ -228,13 +136,13 @@ func (e *object) field(k string) bool {
 
 // extras writes the Extra members that are not known fields, sorted by key
 // so that the output is deterministic.
-func (e *object) extras(known func(string) bool) {
-	if len(e.extra) == 0 {
+func (e *objectWriter) extras() {
+	if len(e.extra) == len(e.overrode) {
 		return
 	}
 	keys := make([]string, 0, len(e.extra))
 	for k := range e.extra {
-		if !known(k) {
+		if !slices.Contains(e.overrode, k) {
 			keys = append(keys, k)
 		}
 	}
@@ -252,42 +160,6 @@ func (e *object) extras(known func(string) bool) {
 		e.dst = append(e.dst, ':')
 		e.dst = appendAny(e.dst, v)
 	}
-}
-
-func isPayloadKey(k string) bool {
-	switch k {
-	case "success", "reseller_organization", "organizations", "total_organizations",
-		"total_users_across_orgs", "reseller_access_control":
-		return true
-	}
-	return false
-}
-
-func isResellerKey(k string) bool {
-	switch k {
-	case "id", "name", "concurrent_call_limit":
-		return true
-	}
-	return false
-}
-
-func isOrgKey(k string) bool {
-	switch k {
-	case "id", "name", "cost_per_min", "org_balance", "reseller_org_balance_currency_symbol",
-		"concurrent_call_limit", "org_user_currency_symbol", "timezone", "created_date",
-		"api_key", "total_users", "users":
-		return true
-	}
-	return false
-}
-
-func isUserKey(k string) bool {
-	switch k {
-	case "id", "name", "email", "phone", "login_date", "is_active", "expiry_date",
-		"access_level", "dashboard_menu_access":
-		return true
-	}
-	return false
 }
 
 // appendMenus writes a menu map: known flags in the vendor's order, then

@@ -1,25 +1,11 @@
-// Package omnitest is a fake of OmniDimension's reseller endpoint,
-// GET {base_url}/reseller/organizations, for tests, benchmarks and the demo
-// command.
-//
-// It is a real HTTP peer (built on net/http/httptest) that serves the real
-// payload shape with the vendor's quirks: phone is false or a string,
-// timestamps are nullable and carry no zone, access_level is false or a
-// string or number, money is a JSON number, unknown fields come and go, and
-// child orgs may carry a plaintext api_key. Tests mutate the state between
-// polls (balances, users, menu flags) and queue faults (error statuses,
-// Retry-After, delays, hangs, truncated bodies) to drive a client through
-// every path it must handle.
-//
-// The wire model (Payload, Reseller, Org, User) mirrors the vendor JSON
-// field for field and encodes itself with hand-written appends, because
-// benchmarks serve thousands of orgs on every poll.
 package omnitest
 
 import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // fixtureJSON is the vendor's example response, the ground truth for the
@@ -254,7 +240,7 @@ func (p *Payload) Clone() *Payload {
 	c := &Payload{
 		Success:       p.Success,
 		Reseller:      p.Reseller.Clone(),
-		ResellerMenus: cloneMenus(p.ResellerMenus),
+		ResellerMenus: maps.Clone(p.ResellerMenus),
 		Extra:         cloneExtra(p.Extra),
 	}
 	if p.Orgs != nil {
@@ -287,66 +273,41 @@ func (o Org) Clone() Org {
 
 // Clone returns a deep copy of u.
 func (u User) Clone() User {
-	u.Menus = cloneMenus(u.Menus)
+	u.Menus = maps.Clone(u.Menus)
 	u.Extra = cloneExtra(u.Extra)
 	u.AccessLevel = cloneAny(u.AccessLevel)
 	return u
 }
 
-func cloneMenus(m map[string]bool) map[string]bool {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]bool, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
-
+// cloneExtra deep-copies an Extra map.
 func cloneExtra(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]any, len(m))
-	for k, v := range m {
+	c := maps.Clone(m)
+	for k, v := range c {
 		c[k] = cloneAny(v)
 	}
 	return c
 }
 
 // cloneAny deep-copies the JSON-shaped values found in Extra maps; other
-// values are copied as they are.
+// values are copied as they are. A nil stays nil.
 func cloneAny(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		return cloneExtra(v)
 	case []any:
-		if v == nil {
-			return v
-		}
-		c := make([]any, len(v))
-		for i := range v {
-			c[i] = cloneAny(v[i])
+		c := slices.Clone(v)
+		for i := range c {
+			c[i] = cloneAny(c[i])
 		}
 		return c
 	case json.RawMessage:
-		if v == nil {
-			return v
-		}
-		return append(json.RawMessage(nil), v...)
+		return slices.Clone(v)
 	case []byte:
-		if v == nil {
-			return v
-		}
-		return append([]byte(nil), v...)
+		return slices.Clone(v)
 	case map[string]bool:
-		return cloneMenus(v)
+		return maps.Clone(v)
 	case []string:
-		if v == nil {
-			return v
-		}
-		return append([]string(nil), v...)
+		return slices.Clone(v)
 	}
 	return v
 }

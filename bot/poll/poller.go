@@ -78,6 +78,9 @@ type Result struct {
 	Events []alerts.Event
 	// State is the alert state after the poll.
 	State alerts.State
+	// Spend is each org's spend over the burn window, for forecasts; nil
+	// when the forecast is off or there is no history yet.
+	Spend map[int64]alerts.Spend
 	// ChangedOrgs counts orgs the poll found added, removed or changed
 	// (zero for dry runs and failed polls).
 	ChangedOrgs int
@@ -260,7 +263,10 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		if err != nil {
 			return res, err
 		}
-		res.Events, res.State = alerts.Evaluate(base, snap, st, p.cfg.Rules, snap.PolledAt)
+		if res.Spend, err = p.spend(prev, snap); err != nil {
+			return res, err
+		}
+		res.Events, res.State = alerts.EvaluateSpend(base, snap, st, p.cfg.Rules, snap.PolledAt, res.Spend)
 		commit = store.Commit{At: res.At, Snapshot: snap}
 	}
 	if mode == dryRun || (mode == pollOnce && fetchErr != nil) {

@@ -97,7 +97,7 @@ func Orgs(b Basis, p Page) Message {
 	d.header("🏢 " + title)
 	d.section(totals(snap, p.Users, p.Low))
 
-	pk := newPacker(d, 2)
+	pk := newPacker(d, 3)
 	for _, o := range p.Orgs {
 		pk.add(b.orgLine(o))
 	}
@@ -105,6 +105,9 @@ func Orgs(b Basis, p Page) Message {
 		pk.add(line{txt("No org has a low balance. 🎉")})
 	}
 	pk.flush()
+	if len(p.Orgs) > 0 {
+		d.actions(detailsMenu(p.Orgs))
+	}
 
 	nav := fmt.Sprintf("Page %d of %d", p.Number, p.Pages)
 	if p.Number < p.Pages {

@@ -40,17 +40,26 @@ func (s Spend) Pace(balance float64) (time.Duration, bool) {
 // ruleBurn is a breach of LowBalanceRule.BurnWithin.
 const ruleBurn = ruleRunway + 1
 
-// pace is an org's forecast under the rules: false when the forecast is off
-// or the history does not yet cover the whole burn window. A shorter history
-// is not extrapolated: an hour that happened to hold a large call would
-// forecast a day's spend of 24 of them and cry wolf.
-func (e *evaluation) pace(org *omni.Org) (time.Duration, bool) {
-	r := e.rules.LowBalance
-	s, ok := e.spend[org.ID]
-	if r.BurnWithin <= 0 || !ok || s.Over < r.BurnWindow {
+// Forecast is how long balance lasts at the pace of s, as the rule judges
+// it, for the engine and for whoever shows the forecast (/orgs, /org), so
+// that both say the same. It is false when the forecast is off, nothing was
+// spent, or the history does not yet cover the whole burn window: a shorter
+// history is not extrapolated, because an hour that happened to hold a
+// large call would forecast a day of 24 of them and cry wolf.
+func (r LowBalanceRule) Forecast(balance float64, s Spend) (time.Duration, bool) {
+	if r.BurnWithin <= 0 || s.Over < r.BurnWindow {
 		return 0, false
 	}
-	return s.Pace(org.Balance)
+	return s.Pace(balance)
+}
+
+// pace is an org's forecast under the rules.
+func (e *evaluation) pace(org *omni.Org) (time.Duration, bool) {
+	s, ok := e.spend[org.ID]
+	if !ok {
+		return 0, false
+	}
+	return e.rules.LowBalance.Forecast(org.Balance, s)
 }
 
 // breach is LowBalanceRule.breach with the forecast: an org above the

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/omni"
 )
 
 // How expiry episodes and forecasts read. An expiry is a calendar date, so
@@ -90,4 +91,26 @@ func paceOrRunway(f *alerts.Figures) string {
 		return p
 	}
 	return runwayPhrase(f)
+}
+
+// pace is an org's forecast for /orgs and /org: "at the last day's pace:
+// about 9 hours", or "" without one.
+func (b Basis) pace(o *omni.Org) string {
+	s, ok := b.Spend[o.ID]
+	if !ok {
+		return ""
+	}
+	left, ok := b.Rule.Forecast(o.Balance, s)
+	if !ok {
+		return ""
+	}
+	return PaceWords(s.Over) + ": " + runwayWords(left, true)
+}
+
+// paceSuffix is pace as the tail of an /orgs row.
+func (b Basis) paceSuffix(o *omni.Org) string {
+	if p := b.pace(o); p != "" {
+		return " · " + p
+	}
+	return ""
 }

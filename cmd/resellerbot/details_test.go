@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/bot/slacktest"
+)
+
+func TestRunAnswersADetailsClickOnAnAlertWithTheOrgCard(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	alert := h.waitMessages(1)[0] // Beta Co's low balance
+	if !strings.Contains(string(alert.Blocks), `"action_id":"org_details","value":"4002"`) {
+		t.Fatalf("the alert has no details button for Beta Co: %s", alert.Blocks)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: render.ActionOrgDetails,
+		ChannelID: alert.Channel, MessageTS: alert.TS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.AckedInTime() {
+		t.Errorf("acknowledged after %v", d.AckAfter)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(h.slack.ResponseURLPosts(d.EnvelopeID)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	posts := h.slack.ResponseURLPosts(d.EnvelopeID)
+	if len(posts) != 1 || posts[0].ResponseType != "ephemeral" ||
+		!strings.Contains(posts[0].Text+string(posts[0].Blocks), "Beta Co (4002)") {
+		t.Errorf("the clicker was answered %+v, want Beta Co's /org card, ephemeral\nlogs:\n%.5000s", posts, h.logs)
+	}
+	if msgs := h.slack.Messages(slacktest.DefaultChannel); len(msgs) != 1 {
+		t.Errorf("the channel holds %d messages; a details click must answer only the clicker", len(msgs))
+	}
+}

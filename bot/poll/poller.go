@@ -66,6 +66,8 @@ type Poller struct {
 	// waitCause is the 429 that set notBefore: polls skipped for it are
 	// that problem still, not news for the log, and say why they skipped.
 	waitCause error
+	// window is the burn window's spend, ending at prev.
+	window *spendWindow
 }
 
 // Result says what one poll did.
@@ -255,6 +257,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	}
 
 	var commit store.Commit
+	var window *spendWindow
 	if fetchErr != nil {
 		res.Events, res.State = alerts.Failed(st, fetchErr.Error(), p.cfg.Rules, res.At)
 		commit = store.Commit{At: res.At}
@@ -263,7 +266,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		if err != nil {
 			return res, err
 		}
-		if res.Spend, err = p.spend(prev, snap); err != nil {
+		if res.Spend, window, err = p.spend(prev, snap); err != nil {
 			return res, err
 		}
 		res.Events, res.State = alerts.EvaluateSpend(base, snap, st, p.cfg.Rules, snap.PolledAt, res.Spend)
@@ -295,6 +298,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	res.Duration = p.cfg.Now().Sub(start)
 	if snap != nil {
 		p.prev = snap
+		p.window = window
 	}
 
 	attrs := []any{"duration", res.Duration.Round(time.Millisecond), "events", len(res.Events), "messages", len(res.MessageIDs)}

@@ -87,6 +87,26 @@ func TestThePollerFeedsTheEngineTheSpendOverTheBurnWindow(t *testing.T) {
 			t.Errorf("pace %s, want 550/990 of a day", pace)
 		}
 	})
+	t.Run("after a restart the window read from the store says the same", func(t *testing.T) {
+		fresh := New(Config{Store: f.store, Rules: alerts.DefaultRules(), Logger: slog.New(slog.DiscardHandler)})
+		last := results[len(results)-1].Snapshot
+		// One more poll, from the latest stored: the running poller adds it
+		// to its window, the fresh one reads the window back.
+		more := last.Clone()
+		more.PolledAt = last.PolledAt.Add(time.Hour)
+		more.Orgs[0].Balance -= 45
+		kept, _, err := p.spend(last, more)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read, _, err := fresh.spend(last, more)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kept[4002] != read[4002] || read[4002].Amount != 20*30+330+330+45 {
+			t.Errorf("kept %+v, read back %+v; want the same: 20 falls of 30 (the top-up hid one) and the last three", kept[4002], read[4002])
+		}
+	})
 	t.Run("off, the poller reads no history", func(t *testing.T) {
 		rules := alerts.DefaultRules()
 		rules.LowBalance.BurnWithin = 0

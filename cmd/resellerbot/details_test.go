@@ -8,6 +8,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
 func TestRunAnswersADetailsClickOnAnAlertWithTheOrgCard(t *testing.T) {
@@ -38,5 +39,35 @@ func TestRunAnswersADetailsClickOnAnAlertWithTheOrgCard(t *testing.T) {
 	}
 	if msgs := h.slack.Messages(slacktest.DefaultChannel); len(msgs) != 1 {
 		t.Errorf("the channel holds %d messages; a details click must answer only the clicker", len(msgs))
+	}
+}
+
+func TestRunAnnouncesAnExpiryEpisodeOnceAndItsEnd(t *testing.T) {
+	h := newHarness(t)
+	setExpiry := func(at time.Time) {
+		h.omni.Update(func(p *omnitest.Payload) {
+			for i := range p.Orgs {
+				for j := range p.Orgs[i].Users {
+					if p.Orgs[i].Users[j].ID == 1234 {
+						p.Orgs[i].Users[j].ExpiryDate = at.UTC().Format("2006-01-02T15:04:05")
+					}
+				}
+			}
+		})
+	}
+	setExpiry(time.Now().Add(50 * time.Hour))
+	h.start()
+	// The first poll: Beta Co's low balance, and the expiry within 72h.
+	msgs := h.waitMessages(2)
+	if all := texts(msgs); !strings.Contains(all, "Access expiring in Beta Co: Demo User 2 (demo2@example.com), access expires in 2 days") {
+		t.Fatalf("the first poll posted\n%s\nwant the expiry among them", all)
+	}
+	setExpiry(time.Now().Add(30 * 24 * time.Hour))
+	msgs = h.waitMessages(3)
+	if got := msgs[2].Text; !strings.HasPrefix(got, "Access extended in Beta Co: Demo User 2 (demo2@example.com), access now expires on ") {
+		t.Errorf("posted %q, want the extension", got)
+	}
+	if msgs := h.settle(); len(msgs) != 3 {
+		t.Errorf("%d messages, want 3 (the episode opens and ends once):\n%s", len(msgs), texts(msgs))
 	}
 }

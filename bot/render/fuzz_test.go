@@ -130,6 +130,8 @@ func (in fuzzInput) events() []alerts.Event {
 	nameless := &alerts.UserRef{ID: 1111, Email: in.phone}
 	figures := lowFigures(13, 0.2)
 	free := lowFigures(-4.5, 0)
+	paced := lowFigures(300, 0.2)
+	paced.Pace, paced.PaceWindow = 9*time.Hour, 24*time.Hour
 	changes := []alerts.Change{
 		{Field: in.flagKey, Old: "off", New: "on"},
 		{Field: alerts.FieldAccessLevel, Old: in.access, New: in.phone},
@@ -152,6 +154,10 @@ func (in fuzzInput) events() []alerts.Event {
 		{Kind: alerts.MassRemovalHeld, Count: 3, Detail: in.orgName, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleMassRemovalShare, Number: 0.5}}}},
 		{Kind: alerts.APIOutage, Since: now.Add(-15 * time.Minute), Count: 3, Detail: in.other, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleFailuresBeforeNotice, Number: 3}}}},
 		{Kind: alerts.APIRecovered, Since: now.Add(-time.Hour), Count: 8},
+		{Kind: alerts.AccessExpiring, Org: org, User: user, Expires: now.Add(50 * time.Hour), Since: now},
+		{Kind: alerts.AccessExpired, Org: org, User: nameless, Expires: now, Since: now.Add(-time.Hour)},
+		{Kind: alerts.AccessExtended, Org: org, User: user, Since: now.Add(-time.Hour)},
+		{Kind: alerts.LowBalance, Org: org, Figures: paced, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBurnWithin, Duration: 24 * time.Hour}}}, Since: now},
 		{Kind: alerts.Kind(in.flagKey), Org: org, Detail: in.access},
 	}
 	for i := range ev {

@@ -169,6 +169,12 @@ type evaluation struct {
 }
 
 func (e *evaluation) emit(ev Event) {
+	if e.events == nil {
+		// A poll with news has several items (a changed org alone often
+		// yields three): skip the slice's first small doublings. Nothing is
+		// allocated for a poll without news.
+		e.events = make([]Event, 0, 24)
+	}
 	ev.At = e.now
 	e.events = append(e.events, ev)
 }

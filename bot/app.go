@@ -26,6 +26,7 @@ type App struct {
 	log       *slog.Logger
 	connected atomic.Bool
 	routes    interactions
+	guests    *guests
 }
 
 // NewApp returns an App answering with commands.
@@ -34,7 +35,7 @@ func NewApp(cfg SlackConfig, api *slack.Client, cmds *commands.Commands) *App {
 		cfg.Logger = slog.Default()
 	}
 	return &App{cfg: cfg, api: api, commands: cmds, users: set(cfg.AllowedUsers),
-		channels: set(cfg.AllowedChannels), log: cfg.Logger}
+		channels: set(cfg.AllowedChannels), log: cfg.Logger, guests: newGuests(api, cfg.Logger)}
 }
 
 func set(ids []string) map[string]bool {
@@ -163,20 +164,36 @@ func (a *App) handle(ctx context.Context, client *socketmode.Client, evt socketm
 // no data.
 const refusal = "Sorry, resellerbot isn't available to you here. Ask your Slack admin if you need access."
 
-// allowedUser reports whether a user may use the bot in a channel ("" for
-// none: a modal, the Home tab).
-func (a *App) allowedUser(_ context.Context, userID, channelID string) bool {
-	if a.users != nil && !a.users[userID] {
-		return false
+// allowedUser returns "" when a user may use the bot in a channel ("" for
+// none: a modal, the Home tab), else what to tell them. Users listed in
+// allowed_user_ids may; with that list empty, every member may but guests,
+// who would otherwise read every child user's email and phone. Slash
+// commands, clicks, submissions and the Home tab all ask here.
+func (a *App) allowedUser(ctx context.Context, userID, channelID string) string {
+	if channelID != "" && a.channels != nil && !a.channels[channelID] {
+		return refusal
 	}
-	return channelID == "" || a.channels == nil || a.channels[channelID]
+	if a.users != nil {
+		if a.users[userID] {
+			return ""
+		}
+		return refusal
+	}
+	guest, err := a.guests.isGuest(ctx, userID)
+	switch {
+	case err != nil:
+		return uncheckable
+	case guest:
+		return refusal
+	}
+	return ""
 }
 
 func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req socketmode.Request, cmd slack.SlashCommand) {
 	log := a.log.With("user", cmd.UserID, "channel", cmd.ChannelID, "command", cmd.Command, "text", cmd.Text)
-	if !a.allowedUser(ctx, cmd.UserID, cmd.ChannelID) {
+	if why := a.allowedUser(ctx, cmd.UserID, cmd.ChannelID); why != "" {
 		log.Warn("command refused")
-		if err := client.AckCtx(ctx, req.EnvelopeID, map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": refusal}); err != nil {
+		if err := client.AckCtx(ctx, req.EnvelopeID, ackPayload(render.Message{Text: why})); err != nil {
 			log.Error("acknowledging command", "error", err)
 		}
 		return
@@ -184,7 +201,7 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 	log.Info("command")
 	msgs := a.commands.Handle(cmd.Command, cmd.Text)
 	first, rest := msgs[0], msgs[1:]
-	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
+	payload := ackPayload(first)
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not
 	// wait for ever.
 	if err := client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
@@ -214,15 +231,35 @@ func (a *App) respond(ctx context.Context, cmd slack.SlashCommand, msg render.Me
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	blocks := slack.Blocks{BlockSet: msg.Blocks}
-	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), &slack.WebhookMessage{
-		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral})
+	err := slack.PostWebhookCustomHTTPContext(ctx, cmd.ResponseURL, a.httpClient(), noUnfurl(&slack.WebhookMessage{
+		Text: msg.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral}))
 	if err == nil {
 		return nil
 	}
 	a.log.Warn("posting to response_url failed; trying chat.postEphemeral", "error", err)
 	_, err = a.api.PostEphemeralContext(ctx, cmd.ChannelID, cmd.UserID,
-		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...))
+		slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(msg.Blocks...),
+		slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
 	return err
+}
+
+// ackPayload is a slash command's answer in its ack: ephemeral, and
+// without previews, so that a link in API text is not unfurled.
+func ackPayload(m render.Message) map[string]any {
+	p := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": m.Text,
+		"unfurl_links": false, "unfurl_media": false}
+	if len(m.Blocks) > 0 {
+		p["blocks"] = m.Blocks
+	}
+	return p
+}
+
+// noUnfurl turns off link and media previews on a response_url post:
+// slack-go leaves the fields out when unset, and Slack then unfurls.
+func noUnfurl(m *slack.WebhookMessage) *slack.WebhookMessage {
+	off := false
+	m.UnfurlLinks, m.UnfurlMedia = &off, &off
+	return m
 }
 
 func (a *App) httpClient() *http.Client {

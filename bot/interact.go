@@ -157,10 +157,10 @@ func (a *App) interactive(ctx context.Context, client *socketmode.Client, req so
 	if channel == a.cfg.AlertChannel {
 		channel = ""
 	}
-	if !a.allowedUser(ctx, cb.User.ID, channel) {
+	if why := a.allowedUser(ctx, cb.User.ID, channel); why != "" {
 		log.Warn("click refused")
 		if cb.ResponseURL != "" {
-			if err := a.Respond(ctx, cb.ResponseURL, render.Message{Text: refusal}, false); err != nil {
+			if err := a.Respond(ctx, cb.ResponseURL, render.Message{Text: why}, false); err != nil {
 				log.Error("answering a refused click", "error", err)
 			}
 		}
@@ -190,12 +190,17 @@ func (a *App) interactive(ctx context.Context, client *socketmode.Client, req so
 func (a *App) submitted(ctx context.Context, client *socketmode.Client, req socketmode.Request, cb slack.InteractionCallback, first bool) {
 	log := a.log.With("user", cb.User.ID, "callback_id", cb.View.CallbackID)
 	var answer any
-	switch h := a.routes.submit(cb.View.CallbackID); {
+	h := a.routes.submit(cb.View.CallbackID)
+	why := ""
+	if first {
+		why = a.allowedUser(ctx, cb.User.ID, "")
+	}
+	switch {
 	case !first:
 		// Acted on already; the modal closes.
-	case !a.allowedUser(ctx, cb.User.ID, ""):
+	case why != "":
 		log.Warn("submission refused")
-		answer = slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlockID(cb.View): refusal})
+		answer = slack.NewErrorsViewSubmissionResponse(map[string]string{firstBlockID(cb.View): why})
 	case h == nil:
 		log.Warn("submission of a view nobody handles")
 	default:
@@ -247,7 +252,7 @@ func (a *App) eventsAPI(ctx context.Context, client *socketmode.Client, req sock
 		return
 	}
 	h := a.routes.homeHandler()
-	if h == nil || !a.allowedUser(ctx, outer.Event.User, "") {
+	if h == nil || a.allowedUser(ctx, outer.Event.User, "") != "" {
 		return
 	}
 	h(ctx, outer.Event.User)
@@ -259,7 +264,7 @@ func (a *App) Respond(ctx context.Context, responseURL string, m render.Message,
 	blocks := slack.Blocks{BlockSet: m.Blocks}
 	msg := &slack.WebhookMessage{Text: m.Text, Blocks: &blocks, ResponseType: slack.ResponseTypeEphemeral,
 		ReplaceOriginal: replace}
-	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.httpClient(), msg)
+	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.httpClient(), noUnfurl(msg))
 }
 
 // recent is a bounded set of strings that forgets the oldest first.

@@ -43,7 +43,9 @@ func (r *clickRecorder) got() []bot.Click {
 func startApp(t *testing.T, s *slacktest.Server, cfg bot.SlackConfig, register func(*bot.App)) *bot.App {
 	t.Helper()
 	cfg.AppToken, cfg.BotToken, cfg.APIURL = s.AppToken(), s.BotToken(), s.APIURL()
-	cfg.Logger = slog.New(slog.DiscardHandler)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	api := bot.NewSlackClient(cfg)
 	app := bot.NewApp(cfg, api, commands.New(alerts.DefaultRules().LowBalance, time.Now))
 	if register != nil {

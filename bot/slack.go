@@ -20,7 +20,8 @@ type SlackConfig struct {
 	// AlertChannel is the channel ID alerts are posted to.
 	AlertChannel string
 	// AllowedUsers and AllowedChannels restrict who may run commands and
-	// where; empty allows everyone and everywhere.
+	// where; empty allows every member but guests, and everywhere. A guest
+	// listed in AllowedUsers may use the bot.
 	AllowedUsers, AllowedChannels []string
 	// HTTPClient for Web API calls and response_url posts; default
 	// http.DefaultClient.

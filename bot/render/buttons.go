@@ -57,34 +57,25 @@ func detailsMenu(orgs []*omni.Org) button {
 	return b
 }
 
-// slackActions writes an actions block.
+// slackActions writes an actions block. Labels are plain_text, which Slack
+// shows as typed; an org's name in one only has to lose what could break
+// or reverse a line (flatten).
 func (b *block) slackActions() []slack.Block {
 	elems := make([]slack.BlockElement, 0, len(b.buttons))
 	for _, bt := range b.buttons {
-		text := slack.NewTextBlockObject(slack.PlainTextType, cut(plainLabel(bt.label), maxButtonText), false, false)
+		text := slack.NewTextBlockObject(slack.PlainTextType, cut(flatten(bt.label), maxButtonText), false, false)
 		if len(bt.options) == 0 {
 			elems = append(elems, slack.NewButtonBlockElement(bt.actionID, bt.value, text))
 			continue
 		}
 		opts := make([]*slack.OptionBlockObject, len(bt.options))
 		for i, o := range bt.options {
-			label := slack.NewTextBlockObject(slack.PlainTextType, cut(plainLabel(o.label), maxOptionText), false, false)
+			label := slack.NewTextBlockObject(slack.PlainTextType, cut(flatten(o.label), maxOptionText), false, false)
 			opts[i] = slack.NewOptionBlockObject(o.value, label, nil)
 		}
 		elems = append(elems, slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, text, bt.actionID, opts...))
 	}
 	return []slack.Block{slack.NewActionBlock("", elems...)}
-}
-
-// plainLabel is a label from the API's text, which plain_text shows as
-// typed: only newlines and control characters need to go.
-func plainLabel(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 // plainActions is the console's line of hints.

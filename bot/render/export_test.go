@@ -10,4 +10,6 @@ const (
 	MaxFields      = maxFields
 	MaxFieldText   = maxFieldText
 	MaxContextText = maxContextText
+	// CutShort is the bot's own italic note on an answer it had to cut.
+	CutShort = cutShort
 )

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -26,7 +27,10 @@ import (
 // the input and checks that nothing in mrkdwn or the notification text can
 // ping, link or mention (no "<" at all: the bot writes none itself, so any
 // would be API text), that every "&" starts an escape, that Slack's limits
-// hold and that the output is valid UTF-8.
+// hold and that the output is valid UTF-8. API text cannot shape the
+// message either: no newline or control character from the input survives
+// in any output (see checkBreaks), no formatting marker from it can pair up
+// (see checkMarkers and checkBold), and every mrkdwn object is verbatim.
 func FuzzEscaping(f *testing.F) {
 	f.Add("Acme Inc", "Ann Lee", "ann@acme.example", "+15551234567", "admin", "is_sms_campaign_access", "$")
 	f.Add("<!channel> *urgent* & <@U123>", "<!here>", "<mailto:a@b.c|x>", "<tel:+1>", "<#C123>", "is_<!everyone>_access", "<$>")
@@ -34,14 +38,18 @@ func FuzzEscaping(f *testing.F) {
 	f.Add("Smith & Sons", "O'Neil", "zoe@example.com", "", "", "is_café_menu_access", "€")
 	f.Add("*_~`>", "```code```", "_x_", "~y~", "`z`", "is__access", "")
 	f.Add("\x00\x1f\u2028\u202e", "\r\n<\n!channel>", "\t", "\ufeff", "\u200b<", "\x7f", "\U0001F4A9")
+	f.Add("Ann\n✅ *Balance recovered*: https://evil.example/reset", "first_last@x.com", "_a_ *b* ~c~ `d`", "a_", "_b", "is_\n*x*_access", "\u0085\u2029")
+	f.Add("x*", "*y", "snake_case_name", "__init__", "a_é", "is_a~b_access", "*")
 	f.Fuzz(func(t *testing.T, orgName, userName, email, phone, access, flagKey, other string) {
 		in := fuzzInput{orgName, userName, email, phone, access, flagKey, other}.valid()
 		if !utf8.ValidString(omni.FlagLabel(in.flagKey)) {
 			t.Errorf("omni.FlagLabel(%q) is not valid UTF-8", in.flagKey)
 		}
-		for name, m := range in.messages() {
+		msgs := in.messages()
+		for name, m := range msgs {
 			checkMessage(t, name, m)
 		}
+		checkBold(t, in, msgs)
 	})
 }
 
@@ -55,15 +63,41 @@ type fuzzInput struct {
 const maxFuzzText = 4 << 10
 
 // valid makes the input what omni's decoder hands over: valid UTF-8 (the
-// JSON decoder replaces bad bytes).
+// JSON decoder replaces bad bytes). It marks every character that could
+// break a line with a canary after it, for checkBreaks.
 func (in fuzzInput) valid() fuzzInput {
-	for _, s := range []*string{&in.orgName, &in.userName, &in.email, &in.phone, &in.access, &in.flagKey, &in.other} {
+	for _, s := range in.strings() {
 		if len(*s) > maxFuzzText {
 			*s = (*s)[:maxFuzzText]
 		}
 		*s = strings.ToValidUTF8(*s, "\uFFFD")
+		*s = strings.ReplaceAll(*s, canary, "")
+		var b strings.Builder
+		for _, r := range *s {
+			b.WriteRune(r)
+			if breaksLine(r) {
+				b.WriteString(canary)
+			}
+		}
+		*s = b.String()
 	}
 	return in
+}
+
+func (in *fuzzInput) strings() []*string {
+	return []*string{&in.orgName, &in.userName, &in.email, &in.phone, &in.access, &in.flagKey, &in.other}
+}
+
+// canary follows each line-breaking character of the input: wherever it
+// shows, the character before it must have become something harmless.
+const canary = "Ⓠ"
+
+// breaksLine reports whether r could start a new line, or reorder one, in
+// Slack or a console: Unicode's control characters, line and paragraph
+// separators and the bidirectional overrides and isolates.
+func breaksLine(r rune) bool {
+	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' ||
+		'\u202a' <= r && r <= '\u202e' || '\u2066' <= r && r <= '\u2069'
 }
 
 // messages renders every answer and every alert for the input.
@@ -173,6 +207,18 @@ func checkMessage(t *testing.T, name string, m render.Message) {
 		t.Fatalf("%s: text or plain text is not valid UTF-8: %q", name, m.Text)
 	}
 	checkMrkdwn(t, name+": top-level text", m.Text)
+	checkMarkers(t, name+": top-level text", m.Text)
+	checkBreaks(t, name+": top-level text", m.Text, false)
+	checkBreaks(t, name+": console text", m.Plain, true)
+	// The text-only fallback, sent when Slack refuses the blocks, is
+	// mrkdwn with no markup of the bot's: no marker may be active in it.
+	only := m.TextOnly().Text
+	checkMrkdwn(t, name+": text only", only)
+	checkBreaks(t, name+": text only", only, true)
+	if i := strings.IndexAny(only, "*~`"); i >= 0 {
+		t.Fatalf("%s: text only holds a formatting marker: …%s…", name, excerptAround(only, i))
+	}
+	checkMarkers(t, name+": text only", only)
 	if n := utf8.RuneCountInString(m.Text); n > render.MaxTopText {
 		t.Fatalf("%s: top-level text has %d characters, limit %d", name, n, render.MaxTopText)
 	}
@@ -271,9 +317,117 @@ func checkText(t *testing.T, where string, o *slack.TextBlockObject, typ string,
 	if n := utf8.RuneCountInString(o.Text); n == 0 || n > limit {
 		t.Fatalf("%s: %d characters, Slack allows 1 to %d", where, n, limit)
 	}
+	checkBreaks(t, where, o.Text, o.Type == slack.MarkdownType)
 	if o.Type == slack.MarkdownType {
 		checkMrkdwn(t, where, o.Text)
+		if !o.Verbatim {
+			t.Fatalf("%s: a mrkdwn object that is not verbatim: Slack would link URLs and @names in it", where)
+		}
+		if o.Text != render.CutShort {
+			checkMarkers(t, where, o.Text)
+		}
 	}
+}
+
+// checkBreaks fails on a control character other than the newlines the bot
+// writes between lines (none where newlines is false), and on a canary
+// right after a line-breaking character: one from the input survived.
+func checkBreaks(t *testing.T, where, s string, newlines bool) {
+	t.Helper()
+	prev := ' '
+	for i, r := range s {
+		if breaksLine(r) && (r != '\n' || !newlines) {
+			t.Fatalf("%s: %q in the output: …%s…", where, r, excerptAround(s, i))
+		}
+		if strings.HasPrefix(s[i:], canary) && breaksLine(prev) {
+			t.Fatalf("%s: a %q from the input survived: …%s…", where, prev, excerptAround(s, i))
+		}
+		prev = r
+	}
+}
+
+// checkMarkers fails on a formatting marker that could open or close
+// italic, strike or code: the bot writes none in mrkdwn (but CutShort's,
+// which the caller leaves out), so it would be API text. "_" between two
+// ASCII letters or digits is a word's, as in first_last@example.com, and
+// Slack does not read it as italics.
+func checkMarkers(t *testing.T, where, s string) {
+	t.Helper()
+	if i := strings.IndexAny(s, "~`"); i >= 0 {
+		t.Fatalf("%s: a raw %q in mrkdwn: …%s…", where, s[i], excerptAround(s, i))
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && (i == 0 || i+1 == len(s) || !isWordByte(s[i-1]) || !isWordByte(s[i+1])) {
+			t.Fatalf("%s: a %q that Slack could read as italics: …%s…", where, "_", excerptAround(s, i))
+		}
+	}
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// checkBold checks that no "*" from the input is bold markup: rendered
+// again with every "*" of the input replaced by a letter that appears
+// nowhere in it (so that matching, sorting by length and layout stay as
+// they were), each message must hold exactly as many "*" as before, all of
+// them the bot's.
+func checkBold(t *testing.T, in fuzzInput, msgs map[string]render.Message) {
+	t.Helper()
+	var all strings.Builder
+	for _, s := range in.strings() {
+		all.WriteString(*s)
+	}
+	letter := ""
+	for _, c := range "QJKZVWYGH" {
+		if !strings.ContainsRune(all.String(), c) && !strings.ContainsRune(all.String(), unicode.ToLower(c)) {
+			letter = string(c)
+			break
+		}
+	}
+	if letter == "" || !strings.Contains(all.String(), "*") {
+		return
+	}
+	plain := in
+	for _, s := range plain.strings() {
+		*s = strings.ReplaceAll(*s, "*", letter)
+	}
+	wants := plain.messages()
+	for name, got := range msgs {
+		// Names quote the input too.
+		want, ok := wants[strings.ReplaceAll(name, "*", letter)]
+		if !ok {
+			t.Fatalf("%s: rendered only with the input's asterisks", name)
+		}
+		if g, w := boldMarkers(t, got), boldMarkers(t, want); g != w {
+			t.Fatalf("%s: %d asterisks, %d without the input's: the input's act as bold\n%s", name, g, w, got.Text)
+		}
+	}
+}
+
+// boldMarkers counts the "*" in a message's mrkdwn: its notification and
+// every mrkdwn object of its blocks.
+func boldMarkers(t *testing.T, m render.Message) int {
+	t.Helper()
+	n := strings.Count(m.Text, "*")
+	for _, b := range m.Blocks {
+		switch b := b.(type) {
+		case *slack.SectionBlock:
+			if b.Text != nil {
+				n += strings.Count(b.Text.Text, "*")
+			}
+			for _, f := range b.Fields {
+				n += strings.Count(f.Text, "*")
+			}
+		case *slack.ContextBlock:
+			for _, el := range b.ContextElements.Elements {
+				if to, ok := el.(*slack.TextBlockObject); ok {
+					n += strings.Count(to.Text, "*")
+				}
+			}
+		}
+	}
+	return n
 }
 
 // checkMrkdwn fails on a "<" or on an "&" that does not start one of the
@@ -310,8 +464,10 @@ func TestEscapingAtSlackLimits(t *testing.T) {
 	}
 }
 
+// TestFlagLabelKeepsANonASCIIFirstLetterWhole guards the label of an
+// unknown flag key whose first letter is more than one byte: upper-casing
+// only the first byte once put invalid UTF-8 into alerts and /org.
 func TestFlagLabelKeepsANonASCIIFirstLetterWhole(t *testing.T) {
-	t.Skip(`BUG: omni.FlagLabel upper-cases s[:1], the first byte, so an unknown flag key such as "is_émoji_access" gets the label "\uFFFD\xa9moji": invalid UTF-8 in alerts and /org (fix in omni/flags.go: r, n := utf8.DecodeRuneInString(s); return string(unicode.ToUpper(r)) + s[n:])`)
 	for key, want := range map[string]string{"is_émoji_access": "Émoji", "is_ōkami_menu_access": "Ōkami", "is_sms_campaign_access": "Sms campaign"} {
 		if got := omni.FlagLabel(key); got != want || !utf8.ValidString(got) {
 			t.Errorf("FlagLabel(%q) = %q, want %q", key, got, want)

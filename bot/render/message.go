@@ -37,8 +37,10 @@ type span struct {
 // line is one line of rich text.
 type line []span
 
-func txt(s string) span  { return span{text: capSpan(s)} }
-func bold(s string) span { return span{text: capSpan(s), bold: true} }
+// txt and bold flatten their text: a newline in an org name must not start
+// a line that reads like the bot's own, in any output.
+func txt(s string) span  { return span{text: flatten(capSpan(s))} }
+func bold(s string) span { return span{text: flatten(capSpan(s)), bold: true} }
 
 // maxSpan bounds one span. Nothing the bot writes comes near it; an API
 // string that does (a 10 MB org name) is cut before it is escaped, measured
@@ -84,7 +86,7 @@ func (l line) mrkdwn() string {
 	for _, s := range l {
 		if s.bold && strings.TrimSpace(s.text) != "" {
 			b.WriteByte('*')
-			b.WriteString(escapeBold(s.text))
+			b.WriteString(escape(s.text))
 			b.WriteByte('*')
 		} else {
 			b.WriteString(escape(s.text))
@@ -255,7 +257,7 @@ func (d *doc) slackBlocks() ([]slack.Block, int) {
 	for _, b := range d.blocks {
 		blocks, n := b.slack()
 		if len(out)+len(blocks) > maxBlocks-1 || total+n > maxBlocksText-len(cutShort) {
-			return append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutShort, false, false))), total
+			return append(out, slack.NewContextBlock("", slack.NewTextBlockObject(slack.MarkdownType, cutShort, false, true))), total
 		}
 		out = append(out, blocks...)
 		total += n
@@ -280,7 +282,7 @@ func (b *block) slack() ([]slack.Block, int) {
 			end := min(start+maxFields, len(b.fields))
 			objs := make([]*slack.TextBlockObject, 0, end-start)
 			for _, f := range b.fields[start:end] {
-				t := mrkdwnObject("*"+escape(f.label)+"*\n"+f.value.mrkdwn(), maxFieldText)
+				t := mrkdwnObject("*"+escape(flatten(f.label))+"*\n"+f.value.mrkdwn(), maxFieldText)
 				objs = append(objs, t)
 				n += utf8.RuneCountInString(t.Text)
 			}
@@ -310,7 +312,9 @@ func mrkdwnObject(s string, limit int) *slack.TextBlockObject {
 	if s == "" {
 		s = " "
 	}
-	return slack.NewTextBlockObject(slack.MarkdownType, cut(s, limit), false, false)
+	// verbatim: Slack would otherwise turn a URL or an @name in API text
+	// into a link or a mention.
+	return slack.NewTextBlockObject(slack.MarkdownType, cut(s, limit), false, true)
 }
 
 // joinMrkdwn is a section's lines as mrkdwn, one a line.
@@ -346,7 +350,7 @@ func (d *doc) plainText(size int) string {
 		case fieldsBlock:
 			for _, f := range bl.fields {
 				b.WriteString("  ")
-				b.WriteString(f.label)
+				b.WriteString(flatten(f.label))
 				b.WriteString(": ")
 				writePlain(&b, f.value)
 				b.WriteByte('\n')

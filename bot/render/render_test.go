@@ -106,6 +106,43 @@ func sampleEvents() map[string]alerts.Event {
 			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBurnWithin, Duration: 24 * time.Hour}}}, Since: now},
 		"hostile_org_name": {Kind: alerts.LowBalance, At: now, Org: org(4666, "<!channel> *urgent* & <@U123> <https://evil.example|click>"),
 			Figures: lowFigures(1, 0.5), Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
+		"forged_line": {Kind: alerts.NewUser, At: now, Org: org(4667, "_Acme_ ~Inc~ `x` *y*"),
+			User:    &alerts.UserRef{ID: 1112, Name: forgedName, Email: "first_last@x.com"},
+			Changes: []alerts.Change{{Field: "is_\n*forged*_access", Old: "off", New: "on"}}},
+	}
+}
+
+// forgedName is a user name that, passed through, would add a line reading
+// like the bot's own recovery notice, with a link.
+const forgedName = "Ann\n✅ *Balance recovered*: all is well \u2028https://evil.example/reset"
+
+func TestAPITextCannotShapeAMessage(t *testing.T) {
+	m := (&render.Batch{PolledAt: now, Events: []alerts.Event{sampleEvents()["forged_line"]}}).Render(now)
+	rendertest.CheckLimits(t, m)
+	blocks := string(rendertest.BlocksJSON(t, m))
+	for _, tt := range []struct {
+		name, in, want string
+	}{
+		{"a newline in a name becomes a space in the blocks", blocks, `Ann ✅ ∗Balance recovered∗: all is well  https://evil.example/reset`},
+		{"a newline in a name becomes a space in the notification", m.Text, `Ann ✅ ∗Balance recovered∗: all is well  https://evil.example/reset`},
+		{"a newline in a name becomes a space in the console", m.Plain, "Ann ✅ *Balance recovered*: all is well  https://evil.example/reset"},
+		{"an underscore inside an email stays as it is", blocks, "first_last@x.com"},
+		{"markers at the edges of words become look-alikes", blocks, "＿Acme＿ ∼Inc∼ ˋxˋ ∗y∗"},
+		{"a newline in an unknown flag key does not start a line", m.Plain, "Menus on: *forged*."},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(tt.in, tt.want) {
+				t.Errorf("want %q in:\n%s", tt.want, tt.in)
+			}
+		})
+	}
+	// Header, sentence, context and the buttons' hints: the name's newline
+	// adds none.
+	if n := strings.Count(m.Plain, "\n"); n != 4 {
+		t.Errorf("the console shows %d lines, want the card's 4:\n%s", n, m.Plain)
+	}
+	if strings.Contains(blocks, `"verbatim": false`) || strings.Contains(blocks, `\n✅`) {
+		t.Errorf("a mrkdwn object is not verbatim, or the forged line survived: %s", blocks)
 	}
 }
 

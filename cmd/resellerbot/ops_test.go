@@ -728,7 +728,7 @@ func TestSlackManifest(t *testing.T) {
 	}
 
 	scopes := slices.Sorted(slices.Values(m.OAuthConfig.Scopes.Bot))
-	if wantScopes := []string{"channels:history", "chat:write", "commands", "groups:history"}; !slices.Equal(scopes, wantScopes) {
+	if wantScopes := []string{"channels:history", "chat:write", "commands", "groups:history", "users:read"}; !slices.Equal(scopes, wantScopes) {
 		t.Errorf("bot scopes %v; want exactly %v", scopes, wantScopes)
 	}
 	if len(m.OAuthConfig.Scopes.User) > 0 {

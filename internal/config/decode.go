@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/resellerbot/resellerbot/internal/editdist"
 )
 
 // yamlName is a struct field's yaml key, "" when it has none.
@@ -202,31 +204,11 @@ func describe(n *yaml.Node) string {
 // mean" hints.
 func closest(s string, names []string) string {
 	best, bestD := "", 3
+	var lev editdist.Levenshtein
 	for _, n := range names {
-		if d := editDistance(s, n); d < bestD {
+		if d := lev.Distance([]rune(s), []rune(n), bestD); d < bestD {
 			best, bestD = n, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

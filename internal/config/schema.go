@@ -41,7 +41,8 @@ type Slack struct {
 	APIURL string `yaml:"api_url" json:"api_url"`
 	// AlertChannel is the ID of the channel alerts go to.
 	AlertChannel string `yaml:"alert_channel" json:"alert_channel"`
-	// AllowedUserIDs may use the bot; empty allows every workspace member.
+	// AllowedUserIDs may use the bot; empty allows every workspace member
+	// but guests, who can use it only when listed.
 	AllowedUserIDs []string `yaml:"allowed_user_ids" json:"allowed_user_ids"`
 	// AllowedChannelIDs are where the bot answers; empty allows any.
 	AllowedChannelIDs []string `yaml:"allowed_channel_ids" json:"allowed_channel_ids"`

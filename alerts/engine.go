@@ -29,6 +29,8 @@ type Rules struct {
 	// one MassRemovalHeld event is sent instead and the next poll confirms
 	// or discards the removals. Zero disables the guard.
 	MassRemovalShare float64
+	// Expiry announces users whose access expires soon.
+	Expiry ExpiryRule
 }
 
 // LowBalanceRule says when an org's balance is low. A threshold of zero is
@@ -46,6 +48,11 @@ type LowBalanceRule struct {
 	// a balance must climb to count as recovered, so that an org hovering at
 	// the threshold does not flap between low and recovered.
 	RecoverMargin float64
+	// BurnWithin fires when the balance, at the spend rate seen over
+	// BurnWindow (see Spend), runs out within this; zero is off.
+	BurnWithin time.Duration
+	// BurnWindow is how much recent history the spend rate is taken over.
+	BurnWindow time.Duration
 }
 
 // DefaultRules are the defaults of the configuration file.
@@ -56,11 +63,14 @@ func DefaultRules() Rules {
 			RunwayBelow:   4 * time.Hour,
 			RepeatEvery:   24 * time.Hour,
 			RecoverMargin: 0.1,
+			BurnWithin:    24 * time.Hour,
+			BurnWindow:    24 * time.Hour,
 		},
 		NewUser:              true,
 		PermissionChange:     true,
 		FailuresBeforeNotice: 3,
 		MassRemovalShare:     0.5,
+		Expiry:               ExpiryRule{Within: 72 * time.Hour},
 	}
 }
 
@@ -83,6 +93,9 @@ type State struct {
 	// users was polled: the next poll compares them with that snapshot
 	// (see Baseline), not with the partial one.
 	HeldFrom time.Time `json:"held_from,omitzero"`
+	// Expiring holds the users whose expiry episode is open, by org and
+	// user ID.
+	Expiring []Expiring `json:"expiring,omitempty"`
 }
 
 // LowState is one org's low-balance alert.
@@ -102,7 +115,14 @@ type LowState struct {
 // and user ID. The work is linear in the size of the snapshots; allocations
 // are proportional to the changes, not to the input.
 func Evaluate(prev, cur *omni.Snapshot, st State, rules Rules, now time.Time) ([]Event, State) {
-	e := evaluation{rules: rules, now: now, state: st}
+	return EvaluateSpend(prev, cur, st, rules, now, nil)
+}
+
+// EvaluateSpend is Evaluate with each org's recent spend, which one snapshot
+// cannot show and the burn-rate forecast (LowBalanceRule.BurnWithin) needs.
+// An org missing from spend has no forecast.
+func EvaluateSpend(prev, cur *omni.Snapshot, st State, rules Rules, now time.Time, spend map[int64]Spend) ([]Event, State) {
+	e := evaluation{rules: rules, now: now, state: st, spend: spend}
 	if st.Failures > 0 {
 		e.recovered()
 	}
@@ -110,6 +130,7 @@ func Evaluate(prev, cur *omni.Snapshot, st State, rules Rules, now time.Time) ([
 		e.diff(prev, cur)
 	}
 	e.lowBalances(cur)
+	e.expiries(cur)
 	e.sort()
 	return e.events, e.state
 }
@@ -143,6 +164,8 @@ type evaluation struct {
 	events []Event
 	// lowCopied is set once state.Low is a private copy that may be written.
 	lowCopied bool
+	// spend is each org's recent spend, for the forecast.
+	spend map[int64]Spend
 }
 
 func (e *evaluation) emit(ev Event) {
@@ -223,7 +246,7 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 			e.deleteLow(id)
 		}
 	}
-	if r.Below <= 0 && r.RunwayBelow <= 0 {
+	if r.Below <= 0 && r.RunwayBelow <= 0 && r.BurnWithin <= 0 {
 		return
 	}
 	for i := range cur.Orgs {
@@ -231,17 +254,17 @@ func (e *evaluation) lowBalances(cur *omni.Snapshot) {
 		ls, firing := e.state.Low[org.ID]
 		switch {
 		case !firing:
-			if rule := r.breach(org, 0); rule != ruleNone {
+			if rule := e.breach(org, 0); rule != ruleNone {
 				e.setLow(org.ID, LowState{Since: e.now, LastSent: e.now})
-				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(rule)), Since: e.now})
+				e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: e.figures(org), Cause: cite(r.threshold(rule)), Since: e.now})
 			}
-		case r.breach(org, r.RecoverMargin) == ruleNone:
+		case e.breach(org, r.RecoverMargin) == ruleNone:
 			e.deleteLow(org.ID)
-			e.emit(Event{Kind: BalanceRecovered, Org: orgRef(org), Figures: figures(org), Since: ls.Since})
+			e.emit(Event{Kind: BalanceRecovered, Org: orgRef(org), Figures: e.figures(org), Since: ls.Since})
 		case r.RepeatEvery > 0 && e.now.Sub(ls.LastSent) >= r.RepeatEvery:
 			ls.LastSent = e.now
 			e.setLow(org.ID, ls)
-			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: figures(org), Cause: cite(r.threshold(r.breach(org, r.RecoverMargin)),
+			e.emit(Event{Kind: LowBalance, Org: orgRef(org), Figures: e.figures(org), Cause: cite(r.threshold(e.breach(org, r.RecoverMargin)),
 				Threshold{Rule: RuleLowBalanceRepeatEvery, Duration: r.RepeatEvery}),
 				Reminder: true, Since: ls.Since})
 		}
@@ -278,6 +301,9 @@ const (
 
 // threshold is the setting of the threshold an org is under.
 func (r LowBalanceRule) threshold(rule lowRule) Threshold {
+	if rule == ruleBurn {
+		return Threshold{Rule: RuleLowBalanceBurnWithin, Duration: r.BurnWithin}
+	}
 	if rule == ruleRunway {
 		return Threshold{Rule: RuleLowBalanceRunwayBelow, Duration: r.RunwayBelow}
 	}

@@ -31,6 +31,12 @@ const (
 	// MassRemovalHeld says removals were held back because one poll removed
 	// more than Rules.MassRemovalShare of the orgs or users.
 	MassRemovalHeld Kind = "mass_removal_held"
+	// AccessExpiring opens an expiry episode: a user's expiry_date falls
+	// within ExpiryRule.Within. AccessExpired and AccessExtended end it: the
+	// date passed, or moved out of the window (or was cleared).
+	AccessExpiring Kind = "access_expiring"
+	AccessExpired  Kind = "access_expired"
+	AccessExtended Kind = "access_extended"
 	// APIOutage and APIRecovered are about the poller, not about an org.
 	APIOutage    Kind = "api_outage"
 	APIRecovered Kind = "api_recovered"
@@ -38,7 +44,7 @@ const (
 
 // kindOrder is every kind in display order.
 var kindOrder = [...]Kind{APIOutage, APIRecovered, MassRemovalHeld, ScopeChanged, OrgAdded, OrgRemoved, LowBalance,
-	BalanceRecovered, LimitsChanged, NewUser, UserRemoved, PermissionChange}
+	BalanceRecovered, LimitsChanged, NewUser, UserRemoved, PermissionChange, AccessExpiring, AccessExpired, AccessExtended}
 
 // Kinds lists every kind in display order.
 func Kinds() []Kind { return slices.Clone(kindOrder[:]) }
@@ -86,6 +92,9 @@ type Event struct {
 	// Count is a number that qualifies the event: failed polls for an
 	// outage, removals held for a mass removal.
 	Count int `json:"count,omitempty"`
+	// Expires is the user's expiry date, for expiry events; zero when it
+	// was cleared.
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // OrgRef names an org.
@@ -113,6 +122,10 @@ type Figures struct {
 	RunwayLimited       bool          `json:"runway_limited"`
 	ConcurrentCallLimit int           `json:"concurrent_call_limit"`
 	Users               int           `json:"users"`
+	// Pace is how long the balance lasts at the spend rate seen over
+	// PaceWindow of history; zero when unknown or when nothing was spent.
+	Pace       time.Duration `json:"pace,omitempty"`
+	PaceWindow time.Duration `json:"pace_window,omitempty"`
 }
 
 // Change is one field that changed. Field is the vendor's key: a menu flag,

@@ -24,10 +24,14 @@ const (
 	RuleFailuresBeforeNotice RuleID = "failures_before_notice"
 	// RuleMassRemovalShare is Rules.MassRemovalShare, a share.
 	RuleMassRemovalShare RuleID = "mass_removal_share"
+	// RuleLowBalanceBurnWithin is LowBalanceRule.BurnWithin, a duration.
+	RuleLowBalanceBurnWithin RuleID = "low_balance_burn_within"
+	// RuleExpiryWithin is ExpiryRule.Within, a duration.
+	RuleExpiryWithin RuleID = "expiry_within"
 )
 
 var ruleIDs = [...]RuleID{RuleLowBalanceBelow, RuleLowBalanceRunwayBelow, RuleLowBalanceRepeatEvery,
-	RuleFailuresBeforeNotice, RuleMassRemovalShare}
+	RuleFailuresBeforeNotice, RuleMassRemovalShare, RuleLowBalanceBurnWithin, RuleExpiryWithin}
 
 // RuleIDs lists every rule an event can cite, so that whoever names them
 // can check that it names each.

@@ -21,6 +21,7 @@ type Commands struct {
 	index    atomic.Pointer[index]
 	health   atomic.Pointer[Health]
 	history  History
+	spend    atomic.Pointer[map[int64]alerts.Spend]
 }
 
 // History gives an org as it stood earlier, for /org to show how fast its
@@ -60,6 +61,11 @@ func (c *Commands) SetSnapshot(snap *omni.Snapshot) {
 // before the first command.
 func (c *Commands) UseHistory(h History) { c.history = h }
 
+// SetSpend gives /orgs and /org each org's spend over the burn window, the
+// figures the poll's forecast used (poll.Result.Spend), so that answers show
+// the same forecast as the alerts. nil shows none.
+func (c *Commands) SetSpend(spend map[int64]alerts.Spend) { c.spend.Store(&spend) }
+
 // SetHealth records the poller's health for answers to mention.
 func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
 
@@ -73,6 +79,9 @@ func (c *Commands) Handle(command, text string) []render.Message {
 		return []render.Message{render.Help()}
 	}
 	b := render.Basis{Rule: c.rule, Now: c.now()}
+	if s := c.spend.Load(); s != nil {
+		b.Spend = *s
+	}
 	if h := c.health.Load(); h != nil {
 		b.Failures, b.FailingSince = h.Failures, h.FailingSince
 	}

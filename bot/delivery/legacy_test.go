@@ -80,6 +80,9 @@ func TestAQueueLeftByTheVersionBeforeDeliversAsItDid(t *testing.T) {
 		}
 		for i, c := range calls {
 			want := before[i].Sent
+			if i == 0 {
+				want.Blocks, want.Plain = withDetailsButton(t, want.Blocks, want.Plain, "4002")
+			}
 			if c.msg.Text != want.Text || c.msg.Plain != want.Plain {
 				t.Errorf("send %d is %q, want %q", i, c.msg.Text, want.Text)
 			}
@@ -122,6 +125,23 @@ func TestAQueueLeftByTheVersionBeforeDeliversAsItDid(t *testing.T) {
 		}
 		check(t, st)
 	})
+}
+
+// withDetailsButton is a card as the version before sent it, with what this
+// version adds to every card naming one org: the org_details button after
+// everything else, and its hint on the console. All else must stay as it was.
+func withDetailsButton(t *testing.T, blocks json.RawMessage, plain, orgID string) (json.RawMessage, string) {
+	t.Helper()
+	var bs []json.RawMessage
+	if err := json.Unmarshal(blocks, &bs); err != nil {
+		t.Fatal(err)
+	}
+	bs = append(bs, json.RawMessage(`{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"Details","emoji":false},"action_id":"org_details","value":"`+orgID+`"}]}`))
+	out, err := json.Marshal(bs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, plain + "  [details " + orgID + "]\n"
 }
 
 // verbatim is blocks as the version before sent them, with every mrkdwn

@@ -66,6 +66,8 @@ type Poller struct {
 	// waitCause is the 429 that set notBefore: polls skipped for it are
 	// that problem still, not news for the log, and say why they skipped.
 	waitCause error
+	// window is the burn window's spend, ending at prev.
+	window *spendWindow
 }
 
 // Result says what one poll did.
@@ -78,6 +80,9 @@ type Result struct {
 	Events []alerts.Event
 	// State is the alert state after the poll.
 	State alerts.State
+	// Spend is each org's spend over the burn window, for forecasts; nil
+	// when the forecast is off or there is no history yet.
+	Spend map[int64]alerts.Spend
 	// ChangedOrgs counts orgs the poll found added, removed or changed
 	// (zero for dry runs and failed polls).
 	ChangedOrgs int
@@ -252,6 +257,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	}
 
 	var commit store.Commit
+	var window *spendWindow
 	if fetchErr != nil {
 		res.Events, res.State = alerts.Failed(st, fetchErr.Error(), p.cfg.Rules, res.At)
 		commit = store.Commit{At: res.At}
@@ -260,7 +266,10 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 		if err != nil {
 			return res, err
 		}
-		res.Events, res.State = alerts.Evaluate(base, snap, st, p.cfg.Rules, snap.PolledAt)
+		if res.Spend, window, err = p.spend(prev, snap); err != nil {
+			return res, err
+		}
+		res.Events, res.State = alerts.EvaluateSpend(base, snap, st, p.cfg.Rules, snap.PolledAt, res.Spend)
 		commit = store.Commit{At: res.At, Snapshot: snap}
 	}
 	if mode == dryRun || (mode == pollOnce && fetchErr != nil) {
@@ -289,6 +298,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	res.Duration = p.cfg.Now().Sub(start)
 	if snap != nil {
 		p.prev = snap
+		p.window = window
 	}
 
 	attrs := []any{"duration", res.Duration.Round(time.Millisecond), "events", len(res.Events), "messages", len(res.MessageIDs)}

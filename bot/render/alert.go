@@ -130,6 +130,9 @@ func card(e *alerts.Event, now time.Time) *doc {
 		d.fields(fs...)
 	}
 	d.context(contextLine(e)...)
+	if e.Org.ID != 0 {
+		d.actions(detailsButton(e.Org))
+	}
 	return d
 }
 

@@ -35,6 +35,10 @@ type Basis struct {
 	// FailingSince: while polls fail, answers warn that data may be stale.
 	Failures     int
 	FailingSince time.Time
+	// Spend is each org's spend over the burn window, to show how long its
+	// balance lasts at that pace (see alerts.LowBalanceRule.Forecast); nil
+	// shows no forecast.
+	Spend map[int64]alerts.Spend
 }
 
 // Help lists the commands.
@@ -97,7 +101,7 @@ func Orgs(b Basis, p Page) Message {
 	d.header("🏢 " + title)
 	d.section(totals(snap, p.Users, p.Low))
 
-	pk := newPacker(d, 2)
+	pk := newPacker(d, 3)
 	for _, o := range p.Orgs {
 		pk.add(b.orgLine(o))
 	}
@@ -105,6 +109,9 @@ func Orgs(b Basis, p Page) Message {
 		pk.add(line{txt("No org has a low balance. 🎉")})
 	}
 	pk.flush()
+	if len(p.Orgs) > 0 {
+		d.actions(detailsMenu(p.Orgs))
+	}
 
 	nav := fmt.Sprintf("Page %d of %d", p.Number, p.Pages)
 	if p.Number < p.Pages {
@@ -186,6 +193,9 @@ func Org(b Basis, c OrgCard) []Message {
 		fs = append(fs, field{"Status", line{txt("⚠️ low balance")}})
 	}
 	fs = append(fs, trend(o, c.Before)...)
+	if p := b.pace(o); p != "" {
+		fs = append(fs, field{"Forecast", line{txt(p)}})
+	}
 	d.fields(fs...)
 	d.divider()
 
@@ -283,7 +293,7 @@ func (b Basis) orgLine(o *omni.Org) line {
 	}
 	return append(line{txt(mark)}, append(orgName(alerts.OrgRef{ID: o.ID, Name: o.Name}, true),
 		txt(fmt.Sprintf(" · %s · %s · %s · %s · %s", money(o.Balance, o.Currency), rate(o.CostPerMin, o.Currency),
-			runwayWords(runway, limited), Plural(o.ConcurrentCallLimit, "concurrent call"), Plural(len(o.Users), "user"))))...)
+			runwayWords(runway, limited), Plural(o.ConcurrentCallLimit, "concurrent call"), Plural(len(o.Users), "user")+b.paceSuffix(o))))...)
 }
 
 // trend compares the org's balance with before, TrendWindow earlier: what

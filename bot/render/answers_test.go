@@ -46,6 +46,17 @@ func TestCommandAnswersMatchGoldenFiles(t *testing.T) {
 			golden(t, "command_org_trend_"+q.name, rendertest.Only(t, c.Handle("/org", q.query)))
 		}
 	})
+	t.Run("with the burn window's spend", func(t *testing.T) {
+		c := newCommands(rendertest.Reseller())
+		day := 24 * time.Hour
+		c.SetSpend(map[int64]alerts.Spend{
+			4002: {Amount: 26, Over: day},           // $13.00 at $26 a day: 12 hours
+			4001: {Amount: 900, Over: day},          // Acme's 24,442.60: weeks
+			4003: {Amount: 50, Over: 6 * time.Hour}, // too little history: none
+		})
+		golden(t, "command_orgs_forecast", rendertest.Only(t, c.Handle("/orgs", "")))
+		golden(t, "command_org_forecast", rendertest.Only(t, c.Handle("/org", "beta")))
+	})
 	t.Run("before the first poll", func(t *testing.T) {
 		golden(t, "command_no_data", rendertest.Only(t, newCommands(nil).Handle("/orgs", "")))
 	})

@@ -164,6 +164,8 @@ func (in fuzzInput) events() []alerts.Event {
 	nameless := &alerts.UserRef{ID: 1111, Email: in.phone}
 	figures := lowFigures(13, 0.2)
 	free := lowFigures(-4.5, 0)
+	paced := lowFigures(300, 0.2)
+	paced.Pace, paced.PaceWindow = 9*time.Hour, 24*time.Hour
 	changes := []alerts.Change{
 		{Field: in.flagKey, Old: "off", New: "on"},
 		{Field: alerts.FieldAccessLevel, Old: in.access, New: in.phone},
@@ -186,6 +188,10 @@ func (in fuzzInput) events() []alerts.Event {
 		{Kind: alerts.MassRemovalHeld, Count: 3, Detail: in.orgName, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleMassRemovalShare, Number: 0.5}}}},
 		{Kind: alerts.APIOutage, Since: now.Add(-15 * time.Minute), Count: 3, Detail: in.other, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleFailuresBeforeNotice, Number: 3}}}},
 		{Kind: alerts.APIRecovered, Since: now.Add(-time.Hour), Count: 8},
+		{Kind: alerts.AccessExpiring, Org: org, User: user, Expires: now.Add(50 * time.Hour), Since: now},
+		{Kind: alerts.AccessExpired, Org: org, User: nameless, Expires: now, Since: now.Add(-time.Hour)},
+		{Kind: alerts.AccessExtended, Org: org, User: user, Since: now.Add(-time.Hour)},
+		{Kind: alerts.LowBalance, Org: org, Figures: paced, Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBurnWithin, Duration: 24 * time.Hour}}}, Since: now},
 		{Kind: alerts.Kind(in.flagKey), Org: org, Detail: in.access},
 	}
 	for i := range ev {
@@ -251,6 +257,30 @@ func checkMessage(t *testing.T, name string, m render.Message) {
 				checkText(t, fmt.Sprintf("%s: block %d (context) element %d", name, i, j), to, "", render.MaxContextText)
 			}
 		case *slack.DividerBlock:
+		case *slack.ActionBlock:
+			els := b.Elements.ElementSet
+			if len(els) == 0 || len(els) > 25 {
+				t.Fatalf("%s: block %d (actions) has %d elements", name, i, len(els))
+			}
+			for j, el := range els {
+				where := fmt.Sprintf("%s: block %d (actions) element %d", name, i, j)
+				switch el := el.(type) {
+				case *slack.ButtonBlockElement:
+					checkText(t, where, el.Text, slack.PlainTextType, 75)
+					plainLTs += strings.Count(el.Text.Text, "<")
+				case *slack.SelectBlockElement:
+					checkText(t, where, el.Placeholder, slack.PlainTextType, 150)
+					if len(el.Options) == 0 || len(el.Options) > 100 {
+						t.Fatalf("%s: %d options, Slack allows 1 to 100", where, len(el.Options))
+					}
+					for k, o := range el.Options {
+						checkText(t, fmt.Sprintf("%s option %d", where, k), o.Text, slack.PlainTextType, 75)
+						plainLTs += strings.Count(o.Text.Text, "<")
+					}
+				default:
+					t.Fatalf("%s is an unexpected %T", where, el)
+				}
+			}
 		default:
 			t.Fatalf("%s: block %d is an unexpected %T", name, i, b)
 		}
@@ -264,7 +294,8 @@ func checkMessage(t *testing.T, name string, m render.Message) {
 	if err := enc.Encode(m.Blocks); err != nil {
 		t.Fatalf("%s: encoding blocks: %v", name, err)
 	}
-	if got := bytes.Count(buf.Bytes(), []byte("<")); got != plainLTs {
+	// slack-go encodes select options itself, escaping "<" as \u003c.
+	if got := bytes.Count(buf.Bytes(), []byte("<")) + bytes.Count(buf.Bytes(), []byte(`\u003c`)); got != plainLTs {
 		t.Fatalf("%s: the blocks hold %d raw %q, %d of them in plain_text: %s", name, got, "<", plainLTs, buf.String())
 	}
 }

@@ -66,6 +66,15 @@ func kindOf(k alerts.Kind) (kind, bool) {
 	case alerts.MassRemovalHeld:
 		return kind{emoji: "⏸️", title: "Removals held back", one: "held removal notice", many: "held removal notices",
 			summary: heldSummary, sentence: heldSentence}, true
+	case alerts.AccessExpiring:
+		return kind{emoji: "⏳", title: "Access expiring", one: "access expiring", many: "accesses expiring",
+			summary: expiringSummary, notify: expiringNotification, sentence: expiringSentence}, true
+	case alerts.AccessExpired:
+		return kind{emoji: "⏳", title: "Access expired", one: "access expired", many: "accesses expired",
+			summary: expiredSummary, notify: expiredNotification, sentence: expiredSentence}, true
+	case alerts.AccessExtended:
+		return kind{emoji: "⏳", title: "Access extended", one: "access extended", many: "accesses extended",
+			summary: extendedSummary, notify: extendedNotification, sentence: extendedSentence}, true
 	case alerts.APIOutage:
 		return kind{emoji: "🛑", title: "OmniDimension API outage", one: "outage notice", many: "outage notices",
 			summary: outageSummary, notify: outageNotification, sentence: outageSentence}, true
@@ -120,12 +129,12 @@ func (k kind) fieldsOf(e *alerts.Event) []field {
 // How each kind reads, kind by kind, in the order of kindOf.
 
 func lowBalanceSummary(e *alerts.Event) line {
-	return line{txt(money(e.Figures.Balance, e.Org.Currency) + " left, " + runwayPhrase(e.Figures))}
+	return line{txt(money(e.Figures.Balance, e.Org.Currency) + " left, " + paceOrRunway(e.Figures))}
 }
 
 func lowBalanceNotification(e *alerts.Event, title string, now time.Time) line {
 	f := e.Figures
-	l := line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + money(f.Balance, e.Org.Currency) + " left (" + runwayPhrase(f) + ")")}
+	l := line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + money(f.Balance, e.Org.Currency) + " left (" + paceOrRunway(f) + ")")}
 	if e.Reminder && !e.Since.IsZero() {
 		l = append(l, txt(", low since "+ago(e.Since, now)))
 	}
@@ -138,6 +147,9 @@ func lowBalanceSentence(e *alerts.Event, now time.Time) line {
 	l := append(org, txt(" has "+money(f.Balance, cur)+" left: "+runwayPhrase(f)+" at "+rate(f.CostPerMin, cur)+"."))
 	if !f.RunwayLimited {
 		l = append(org, txt(" has "+money(f.Balance, cur)+" left; its calls cost nothing per minute, so the balance itself is what is low."))
+	}
+	if p := pacePhrase(f); p != "" {
+		l = append(l, txt(" At"+p[len("at"):]+"."))
 	}
 	if e.Reminder {
 		l = append(l, txt(" Low since "+when(e.Since, now)+"."))
@@ -282,12 +294,16 @@ func detailSummary(e *alerts.Event) line { return line{txt(e.Detail)} }
 // figureFields are an org's figures: balance, runway, cost and users.
 func figureFields(e *alerts.Event) []field {
 	f, cur := e.Figures, e.Org.Currency
-	return []field{
+	fs := []field{
 		{"Balance", line{txt(money(f.Balance, cur))}},
 		{"Runway", line{txt(runwayWords(f.Runway, f.RunwayLimited))}},
 		{"Cost per minute", line{txt(rate(f.CostPerMin, cur))}},
 		{"Users", line{txt(strconv.Itoa(f.Users))}},
 	}
+	if f.Pace > 0 {
+		fs = append(fs, field{"Forecast", line{txt(pacePhrase(f))}})
+	}
+	return fs
 }
 
 // changeFields are one field a change: "Bulk calls: off → on".

@@ -106,6 +106,7 @@ const (
 	fieldsBlock
 	contextBlock
 	dividerBlock
+	actionsBlock
 )
 
 type block struct {
@@ -115,6 +116,8 @@ type block struct {
 	// measured them so that they are not written twice.
 	mrkdwn []string
 	fields []field
+	// buttons are an actions block's elements.
+	buttons []button
 }
 
 type field struct {
@@ -289,6 +292,8 @@ func (b *block) slack() ([]slack.Block, int) {
 	case contextBlock:
 		t := mrkdwnObject(b.lines[0].mrkdwn(), maxContextText)
 		return []slack.Block{slack.NewContextBlock("", t)}, utf8.RuneCountInString(t.Text)
+	case actionsBlock:
+		return b.slackActions(), 0
 	}
 	return []slack.Block{slack.NewDividerBlock()}, 0
 }
@@ -356,6 +361,8 @@ func (d *doc) plainText(size int) string {
 			b.WriteByte('\n')
 		case dividerBlock:
 			b.WriteString("  ----\n")
+		case actionsBlock:
+			bl.plainActions(&b)
 		}
 	}
 	return b.String()

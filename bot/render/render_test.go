@@ -63,6 +63,9 @@ func lowFigures(balance, cost float64) *alerts.Figures { return rendertest.Figur
 func sampleEvents() map[string]alerts.Event {
 	below50 := alerts.Threshold{Rule: alerts.RuleLowBalanceBelow, Number: 50}
 	user := &alerts.UserRef{ID: 1234, Name: "Demo User 2", Email: "demo2@example.com"}
+	expiry72h := &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleExpiryWithin, Duration: 72 * time.Hour}}}
+	forecast := lowFigures(130, 0.2)
+	forecast.Pace, forecast.PaceWindow = 9*time.Hour+20*time.Minute, 24*time.Hour
 	return map[string]alerts.Event{
 		"low_balance": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: lowFigures(13, 0.2),
 			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
@@ -91,6 +94,16 @@ func sampleEvents() map[string]alerts.Event {
 		"api_outage": {Kind: alerts.APIOutage, At: now, Since: now.Add(-15 * time.Minute), Count: 3,
 			Detail: "omnidim: server error (HTTP 502): Bad Gateway", Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleFailuresBeforeNotice, Number: 3}}}},
 		"api_recovered": {Kind: alerts.APIRecovered, At: now, Since: now.Add(-40 * time.Minute), Count: 8},
+		"access_expiring": {Kind: alerts.AccessExpiring, At: now, Org: org(4002, "Beta Co"), User: user,
+			Expires: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Since: now, Cause: expiry72h},
+		"access_expired": {Kind: alerts.AccessExpired, At: now, Org: org(4002, "Beta Co"), User: user,
+			Expires: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC), Since: now.Add(-50 * time.Hour), Cause: expiry72h},
+		"access_extended": {Kind: alerts.AccessExtended, At: now, Org: org(4002, "Beta Co"), User: user,
+			Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), Since: now.Add(-5 * time.Hour), Cause: expiry72h},
+		"access_extended_no_expiry": {Kind: alerts.AccessExtended, At: now, Org: org(4002, "Beta Co"), User: user,
+			Since: now.Add(-5 * time.Hour), Cause: expiry72h},
+		"low_balance_forecast": {Kind: alerts.LowBalance, At: now, Org: org(4002, "Beta Co"), Figures: forecast,
+			Cause: &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBurnWithin, Duration: 24 * time.Hour}}}, Since: now},
 		"hostile_org_name": {Kind: alerts.LowBalance, At: now, Org: org(4666, "<!channel> *urgent* & <@U123> <https://evil.example|click>"),
 			Figures: lowFigures(1, 0.5), Cause: &alerts.Cause{Thresholds: []alerts.Threshold{below50}}, Since: now},
 		"forged_line": {Kind: alerts.NewUser, At: now, Org: org(4667, "_Acme_ ~Inc~ `x` *y*"),
@@ -123,8 +136,10 @@ func TestAPITextCannotShapeAMessage(t *testing.T) {
 			}
 		})
 	}
-	if n := strings.Count(m.Plain, "\n"); n != 3 {
-		t.Errorf("the console shows %d lines, want the card's 3:\n%s", n, m.Plain)
+	// Header, sentence, context and the buttons' hints: the name's newline
+	// adds none.
+	if n := strings.Count(m.Plain, "\n"); n != 4 {
+		t.Errorf("the console shows %d lines, want the card's 4:\n%s", n, m.Plain)
 	}
 	if strings.Contains(blocks, `"verbatim": false`) || strings.Contains(blocks, `\n✅`) {
 		t.Errorf("a mrkdwn object is not verbatim, or the forged line survived: %s", blocks)

@@ -76,6 +76,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
 				cmds.SetSnapshot(r.Snapshot)
+				cmds.SetSpend(r.Spend)
 			}
 			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			deliverer.Kick()

@@ -12,6 +12,7 @@ import (
 	"github.com/resellerbot/resellerbot/bot/commands"
 	"github.com/resellerbot/resellerbot/bot/delivery"
 	"github.com/resellerbot/resellerbot/bot/poll"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/store"
 )
@@ -72,6 +73,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	cmds.UseHistory(st)
 	api := bot.NewSlackClient(slackConfig(cfg, log))
 	app := bot.NewApp(slackConfig(cfg, log), api, cmds)
+	app.HandleClick(render.ActionOrgDetails, app.OrgDetails)
 	deliverer := delivery.New(delivery.Config{Store: st, Sender: advisedSlack{bot.NewSlackSender(api, cfg.Slack.AlertChannel)},
 		Logger: log, OnSend: metrics.observeSend})
 	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
@@ -79,6 +81,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
 				cmds.SetSnapshot(r.Snapshot)
+				cmds.SetSpend(r.Spend)
 			}
 			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			health.observePoll(r)

@@ -479,6 +479,18 @@ func TestConfigValidate(t *testing.T) {
 			func(c *Config) { c.Alerts.LowBalance.RunwayBelow = Duration(8761 * time.Hour) }, "alerts.low_balance.runway_below: must be at most 8760h"},
 		{"reminders less often than yearly are refused", cfgNeedAll,
 			func(c *Config) { c.Alerts.LowBalance.RepeatEvery = Duration(math.MaxInt64) }, "alerts.low_balance.repeat_every: must be at most 8760h"},
+		{"a negative forecast horizon is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.BurnWithin = Duration(-time.Hour) }, "alerts.low_balance.burn_within: must not be negative"},
+		{"a burn window under an hour is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.BurnWindow = Duration(5 * time.Minute) }, "alerts.low_balance.burn_window: must be at least 1h"},
+		{"a burn window beyond the month of history kept by default is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.LowBalance.BurnWindow = Duration(721 * time.Hour) }, "alerts.low_balance.burn_window: must be at most 720h"},
+		{"with the forecast off the burn window is not checked", cfgNeedAll, func(c *Config) {
+			c.Alerts.LowBalance.BurnWithin, c.Alerts.LowBalance.BurnWindow = 0, 0
+		}, ""},
+		{"an expiry window beyond a year is refused", cfgNeedAll,
+			func(c *Config) { c.Alerts.Expiry.Within = Duration(8761 * time.Hour) }, "alerts.expiry.within: must be at most 8760h"},
+		{"a zero expiry window turns the rule off", cfgNeedAll, func(c *Config) { c.Alerts.Expiry.Within = 0 }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

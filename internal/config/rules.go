@@ -28,6 +28,10 @@ func ruleSetting(rule alerts.RuleID) (key string, isDuration bool) {
 		return "poll.failures_before_notice", false
 	case alerts.RuleMassRemovalShare:
 		return "alerts.mass_removal_share", false
+	case alerts.RuleLowBalanceBurnWithin:
+		return "alerts.low_balance.burn_within", true
+	case alerts.RuleExpiryWithin:
+		return "alerts.expiry.within", true
 	}
 	return "", false
 }

@@ -71,6 +71,14 @@ type Alerts struct {
 	// MassRemovalShare holds removal alerts back when one poll removes more
 	// than this share of orgs or users; 0 disables the guard.
 	MassRemovalShare float64 `yaml:"mass_removal_share" json:"mass_removal_share"`
+	// Expiry announces users whose access expires soon.
+	Expiry Expiry `yaml:"expiry" json:"expiry"`
+}
+
+// Expiry says when a user's coming expiry opens an episode.
+type Expiry struct {
+	// Within opens one when expiry_date falls within this; 0 is off.
+	Within Duration `yaml:"within" json:"within"`
 }
 
 // LowBalance says when an org's balance is low. A zero threshold is off.
@@ -84,6 +92,10 @@ type LowBalance struct {
 	// RecoverMargin is the share above the thresholds a balance must climb
 	// to count as recovered.
 	RecoverMargin float64 `yaml:"recover_margin" json:"recover_margin"`
+	// BurnWithin forecasts from recent spend: a balance that runs out
+	// within this at BurnWindow's pace is low; 0 is off.
+	BurnWithin Duration `yaml:"burn_within" json:"burn_within"`
+	BurnWindow Duration `yaml:"burn_window" json:"burn_window"`
 }
 
 // HTTP is the health and metrics listener.
@@ -120,10 +132,13 @@ func Default() Config {
 				RunwayBelow:   Duration(4 * time.Hour),
 				RepeatEvery:   Duration(24 * time.Hour),
 				RecoverMargin: 0.1,
+				BurnWithin:    Duration(24 * time.Hour),
+				BurnWindow:    Duration(24 * time.Hour),
 			},
 			NewUser:          true,
 			PermissionChange: true,
 			MassRemovalShare: 0.5,
+			Expiry:           Expiry{Within: Duration(72 * time.Hour)},
 		},
 		HTTP: HTTP{Listen: "127.0.0.1:9464"},
 	}

@@ -29,6 +29,7 @@ const (
 	maxInterval      = Duration(24 * time.Hour)    // poll.interval
 	maxHistory       = Duration(87600 * time.Hour) // store.history: ten years
 	maxAlertDuration = Duration(8760 * time.Hour)  // alert thresholds: a year
+	maxBurnWindow    = Duration(720 * time.Hour)   // the default history kept: a month
 )
 
 // slackID is a kind of Slack ID a key holds, and what people paste instead
@@ -159,6 +160,13 @@ func (c *Config) Validate(need Need) []error {
 	duration("alerts.low_balance.runway_below", lb.RunwayBelow, 0, maxAlertDuration)
 	duration("alerts.low_balance.repeat_every", lb.RepeatEvery, 0, maxAlertDuration)
 	share("alerts.low_balance.recover_margin", lb.RecoverMargin)
+	duration("alerts.low_balance.burn_within", lb.BurnWithin, 0, maxAlertDuration)
+	if lb.BurnWithin > 0 {
+		// A window under an hour is a few polls: one large call would
+		// read as a day's pace.
+		duration("alerts.low_balance.burn_window", lb.BurnWindow, Duration(time.Hour), maxBurnWindow)
+	}
+	duration("alerts.expiry.within", c.Alerts.Expiry.Within, 0, maxAlertDuration)
 	share("alerts.mass_removal_share", c.Alerts.MassRemovalShare)
 	if l := c.HTTP.Listen; l != "" {
 		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {

@@ -21,6 +21,7 @@ type Commands struct {
 	index    atomic.Pointer[index]
 	health   atomic.Pointer[Health]
 	history  History
+	digest   func() []render.Message
 }
 
 // History gives an org as it stood earlier, for /org to show how fast its
@@ -69,6 +70,9 @@ func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
 func (c *Commands) Handle(command, text string) []render.Message {
 	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
 	text = strings.TrimSpace(text)
+	if cmd == "digest" && c.digest != nil {
+		return c.digest()
+	}
 	if strings.EqualFold(text, "help") || (cmd == "org" && text == "") || (cmd != "org" && cmd != "orgs") {
 		return []render.Message{render.Help()}
 	}

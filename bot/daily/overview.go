@@ -115,6 +115,10 @@ func spenders(o *render.Overview, series []omni.BalanceSeries) error {
 		if s.From.After(from) {
 			from, o.ShortHistory = s.From, true
 		}
+		if from.After(s.To) {
+			// No poll in the day: nothing is known to have been spent.
+			continue
+		}
 		spend, err := s.Spend(from, s.To)
 		if err != nil {
 			return fmt.Errorf("daily: %w", err)

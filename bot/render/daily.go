@@ -250,3 +250,12 @@ func homeView(d *doc, blocks []slack.Block) slack.HomeTabViewRequest {
 	}
 	return slack.HomeTabViewRequest{Type: slack.VTHomeTab, Blocks: slack.Blocks{BlockSet: blocks[:min(len(blocks), maxViewBlock)]}}
 }
+
+// DigestUnavailable is the answer to /digest when the store could not be
+// read.
+func DigestUnavailable(err error) Message {
+	d := &doc{}
+	d.notification(txt("The digest is not available right now"))
+	d.section(line{txt("The digest could not be built: "), txt(err.Error())})
+	return d.render()
+}

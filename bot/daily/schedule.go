@@ -68,10 +68,16 @@ func (p *Poster) Post(due, now time.Time) error {
 	} else if last >= day {
 		return nil
 	}
-	m, err := p.Builder.Digest(now)
+	o, err := p.Builder.Overview(now)
 	if err != nil {
 		return err
 	}
+	if o.Snapshot == nil {
+		// Nothing to sum up; the next day's will have data.
+		p.logger().Warn("daily digest skipped: no poll has finished yet", "day", day)
+		return nil
+	}
+	m := render.DailyDigest(o)
 	m.Channel = p.Channel
 	out, err := delivery.PlanMessage(m)
 	if err != nil {

@@ -136,23 +136,23 @@ func (s *Store) DigestDay() (string, error) {
 }
 
 // EnqueueDigest queues the daily digest of day ("2026-12-01") and marks
-// the day done, in one transaction, unless that day's digest, or a later
-// one, was queued already: then it queues nothing and reports false. So a
-// digest is queued once whatever restarts, and the outbox delivers it.
-func (s *Store) EnqueueDigest(day string, msgs []Outgoing, at time.Time) (queued bool, err error) {
+// the day done, in one transaction, and returns the messages' outbox IDs;
+// unless that day's digest, or a later one, was queued already: then it
+// queues nothing and returns none. So a digest is queued once whatever
+// restarts, and the outbox delivers it.
+func (s *Store) EnqueueDigest(day string, msgs []Outgoing, at time.Time) (ids []uint64, err error) {
 	err = s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if last := string(meta.Get(keyDigestDay)); last != "" && last >= day {
 			return nil
 		}
-		if _, err := enqueue(tx, msgs, at); err != nil {
+		if ids, err = enqueue(tx, msgs, at); err != nil {
 			return err
 		}
-		queued = true
 		return meta.Put(keyDigestDay, []byte(day))
 	})
 	if err != nil {
-		return false, fmt.Errorf("store: queue the digest of %s: %w", day, err)
+		return nil, fmt.Errorf("store: queue the digest of %s: %w", day, err)
 	}
-	return queued, nil
+	return ids, nil
 }

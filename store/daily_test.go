@@ -86,10 +86,11 @@ func TestADigestIsQueuedOncePerDay(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			queued, err := s.EnqueueDigest(st.day, msg, at)
+			ids, err := s.EnqueueDigest(st.day, msg, at)
 			if err != nil {
 				t.Fatal(err)
 			}
+			queued := len(ids) == 1
 			if queued != st.queued {
 				t.Errorf("queued = %v, want %v", queued, st.queued)
 			}

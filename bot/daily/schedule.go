@@ -42,7 +42,7 @@ func (s Schedule) day(due time.Time) string { return due.In(s.Location).Format(t
 // Outbox is where digests are queued once a day; *store.Store is one.
 type Outbox interface {
 	DigestDay() (string, error)
-	EnqueueDigest(day string, msgs []store.Outgoing, at time.Time) (bool, error)
+	EnqueueDigest(day string, msgs []store.Outgoing, at time.Time) ([]uint64, error)
 }
 
 // Poster queues the digest in the outbox when it is due, once a day
@@ -56,12 +56,14 @@ type Poster struct {
 	// Queued, if set, is called after a digest was queued, to start its
 	// delivery.
 	Queued func()
+	// Charts, if set, shares the reseller's chart in each digest's thread.
+	Charts *ChartPoster
 	Logger *slog.Logger
 }
 
 // Post queues the digest due at due, built as of now, unless that day's
 // was queued already.
-func (p *Poster) Post(due, now time.Time) error {
+func (p *Poster) Post(ctx context.Context, due, now time.Time) error {
 	day := p.Schedule.day(due)
 	if last, err := p.Outbox.DigestDay(); err != nil {
 		return err
@@ -83,22 +85,23 @@ func (p *Poster) Post(due, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	queued, err := p.Outbox.EnqueueDigest(day, []store.Outgoing{out}, now)
-	if err != nil {
+	ids, err := p.Outbox.EnqueueDigest(day, []store.Outgoing{out}, now)
+	if err != nil || len(ids) == 0 {
 		return err
 	}
-	if queued {
-		p.logger().Info("daily digest queued", "day", day, "channel", p.Channel)
-		if p.Queued != nil {
-			p.Queued()
-		}
+	p.logger().Info("daily digest queued", "day", day, "channel", p.Channel)
+	if p.Queued != nil {
+		p.Queued()
+	}
+	if p.Charts != nil {
+		go p.Charts.after(ctx, p.Builder, ids[0], now, p.logger())
 	}
 	return nil
 }
 
 // CatchUp is the start-up check: a digest missed while the bot was down
 // is queued if less than MaxLate late, and skipped otherwise.
-func (p *Poster) CatchUp(now time.Time) error {
+func (p *Poster) CatchUp(ctx context.Context, now time.Time) error {
 	due := p.Schedule.Last(now)
 	last, err := p.Outbox.DigestDay()
 	if err != nil || last >= p.Schedule.day(due) {
@@ -109,7 +112,7 @@ func (p *Poster) CatchUp(now time.Time) error {
 			"day", p.Schedule.day(due), "late", late.Round(time.Minute).String())
 		return nil
 	}
-	return p.Post(due, now)
+	return p.Post(ctx, due, now)
 }
 
 func (p *Poster) logger() *slog.Logger {
@@ -127,7 +130,7 @@ func (p *Poster) Start(ctx context.Context, clock clockwork.Clock) (stop func() 
 	if clock == nil {
 		clock = clockwork.NewRealClock()
 	}
-	if err := p.CatchUp(clock.Now()); err != nil {
+	if err := p.CatchUp(ctx, clock.Now()); err != nil {
 		p.logger().Error("catching up on the daily digest", "error", err)
 	}
 	s, err := gocron.NewScheduler(gocron.WithLocation(p.Schedule.Location), gocron.WithClock(clock))
@@ -138,7 +141,7 @@ func (p *Poster) Start(ctx context.Context, clock clockwork.Clock) (stop func() 
 		gocron.DailyJob(1, gocron.NewAtTimes(gocron.NewAtTime(uint(p.Schedule.Hour), uint(p.Schedule.Minute), 0))),
 		gocron.NewTask(func() {
 			now := clock.Now()
-			if err := p.Post(p.Schedule.Last(now), now); err != nil {
+			if err := p.Post(ctx, p.Schedule.Last(now), now); err != nil {
 				p.logger().Error("queueing the daily digest", "error", err)
 			}
 		}),

@@ -93,7 +93,7 @@ func TestCatchUpAtStartUp(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			st := sampleStore(t)
 			for _, at := range tt.start {
-				if err := poster(t, st, s).CatchUp(at); err != nil {
+				if err := poster(t, st, s).CatchUp(context.Background(), at); err != nil {
 					t.Fatal(err)
 				}
 			}

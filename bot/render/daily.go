@@ -259,3 +259,35 @@ func DigestUnavailable(err error) Message {
 	d.section(line{txt("The digest could not be built: "), txt(err.Error())})
 	return d.render()
 }
+
+// OrgChartAction is the action_id of the button that shares an org's
+// 30-day balance chart; its value is the org's ID.
+const OrgChartAction = "org_chart"
+
+// OrgChartButton is the /org card's button for the org's chart.
+func OrgChartButton(id int64) slack.Block {
+	button := slack.NewButtonBlockElement(OrgChartAction, strconv.FormatInt(id, 10),
+		slack.NewTextBlockObject(slack.PlainTextType, "📈 30-day balance chart", true, false))
+	return slack.NewActionBlock("org_chart_"+strconv.FormatInt(id, 10), button)
+}
+
+// ChartUnavailable tells who asked for a chart why there is none.
+func ChartUnavailable(why string) Message {
+	d := &doc{}
+	d.notification(txt("No chart: " + why))
+	d.section(line{txt("No chart: " + why + ".")})
+	return d.render()
+}
+
+// Note is a message of plain lines, for the console's asides.
+func Note(text string) Message {
+	d := &doc{}
+	d.notification(txt(text))
+	lines := strings.Split(text, "\n")
+	ls := make([]line, len(lines))
+	for i, l := range lines {
+		ls[i] = line{txt(l)}
+	}
+	d.section(ls...)
+	return d.render()
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -84,5 +86,49 @@ func TestRunSendsAMissedDigestOnceAfterARestart(t *testing.T) {
 	h.settle()
 	if n := digests(); n != 1 {
 		t.Errorf("%d digests after a second restart, want it still once", n)
+	}
+}
+
+func TestRunSharesAnOrgsChartFromTheOrgCard(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.waitMessages(1)
+	h.waitPolls(3) // a little history
+
+	resp := h.command(slacktest.DefaultUserID, "/org", "beta chart")
+	if !strings.Contains(string(resp.Blocks), `"action_id":"org_chart"`) {
+		t.Fatalf("/org beta chart offers no chart button:\n%s", resp.Blocks)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "org_chart", Blocks: resp.Blocks,
+		Ephemeral: true, ChannelID: slacktest.DefaultChannel}); err != nil {
+		t.Fatal(err)
+	}
+	var files []slacktest.File
+	for len(files) == 0 && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+		files = h.slack.Files()
+	}
+	if len(files) != 1 {
+		t.Fatalf("%d files uploaded, want the chart\nlogs:\n%.20000s", len(files), h.logs)
+	}
+	f := files[0]
+	for !f.Completed && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+		f = h.slack.Files()[0]
+	}
+	if !f.Uploaded || !f.Completed || len(f.Channels) != 1 || f.Channels[0] != slacktest.DefaultChannel {
+		t.Errorf("the chart was not shared in the channel: %+v", f)
+	}
+	img, err := png.Decode(bytes.NewReader(f.Content))
+	if err != nil {
+		t.Fatalf("the upload is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 750 {
+		t.Errorf("chart is %v, want 1000×750", b.Size())
+	}
+	if !strings.Contains(f.Title, "Beta Co") {
+		t.Errorf("chart title %q does not name the org", f.Title)
 	}
 }

@@ -199,3 +199,5 @@ func TestHome(t *testing.T) {
 		t.Errorf("%d org_details buttons, want one for each of the 4 orgs", n)
 	}
 }
+
+func storeCommit(s *omni.Snapshot) store.Commit { return store.Commit{At: s.PolledAt, Snapshot: s} }

@@ -2,6 +2,7 @@ package daily_test
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestScheduleLastFollowsTheLocalClock(t *testing.T) {
 func poster(t *testing.T, st *store.Store, s daily.Schedule) *daily.Poster {
 	t.Helper()
 	b := daily.New(daily.Config{Source: st, Rule: rule, RunwayWithin: 7 * 24 * time.Hour, Location: s.Location})
-	return &daily.Poster{Builder: b, Outbox: st, Schedule: s, Channel: "C0DIGEST1"}
+	return &daily.Poster{Builder: b, Outbox: st, Schedule: s, Channel: "C0DIGEST1", Logger: slog.New(slog.DiscardHandler)}
 }
 
 func sampleStore(t *testing.T) *store.Store {

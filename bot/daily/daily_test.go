@@ -105,7 +105,7 @@ var rule = alerts.LowBalanceRule{Below: 50, RunwayBelow: 4 * time.Hour}
 func sampleBuilder(t *testing.T) *daily.Builder {
 	t.Helper()
 	st := openStore(t)
-	polled(t, st, rendertest.Reseller(), 26, spend{4001: 12.5, 4002: 0.25, 4004: 2})
+	polled(t, st, rendertest.Reseller(), 26, spend{4001: 12.5, 4002: 0.25, 4003: 5, 4004: 2})
 	if err := st.RecordPoll(now.Add(-2*time.Hour), false, map[string]int{"low_balance": 1, "new_user": 2}); err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +126,9 @@ func TestDigest(t *testing.T) {
 	rendertest.CheckLimits(t, m)
 	for _, want := range []string{
 		"Acme Inc* (4001) · $300.00", // 24 hours at $12.50
-		"Runway under 7 days: 2 orgs",
+		"Running out within 7 days: 3 orgs",
+		// Free calls, but €120 a day of spend: about 4 days left.
+		"Acme Logistics* (4003) · €500.00 · €0.00/min · unlimited · 2 concurrent calls · 0 users · at the last day's pace, about 4 days left",
 		"1 low balance, 2 new users",
 		"API health: 25 ok, 1 failed", // the polls of the last 24 hours
 		"snoozed until 2026-11-27 19:05 UTC",
@@ -179,7 +181,7 @@ func TestDigestOfTenThousandOrgsFitsInOneMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	rendertest.CheckLimits(t, m)
-	for _, want := range []string{"Runway under 7 days: 10000 orgs", "… and 99", "Open: 10000 alerts"} {
+	for _, want := range []string{"Running out within 7 days: 10000 orgs", "… and 99", "Open: 10000 alerts"} {
 		if !strings.Contains(m.Plain, want) {
 			t.Errorf("the digest lacks %q", want)
 		}

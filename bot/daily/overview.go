@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -66,7 +67,15 @@ func (b *Builder) Overview(now time.Time) (render.Overview, error) {
 		return o, err
 	}
 	o.Snapshot = snap
-	b.risk(&o)
+	series, err := b.cfg.Source.Balances(o.From)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return o, err
+	}
+	paces, err := spenders(&o, series)
+	if err != nil {
+		return o, err
+	}
+	b.risk(&o, paces)
 	stats, err := b.cfg.Source.PollStats(o.From, now.Add(time.Hour))
 	if err != nil {
 		return o, err
@@ -81,57 +90,83 @@ func (b *Builder) Overview(now time.Time) (render.Overview, error) {
 			return o, err
 		}
 	}
-	series, err := b.cfg.Source.Balances(o.From)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return o, err
-	}
-	return o, spenders(&o, series)
+	return o, nil
 }
 
-// risk lists the orgs at risk, riskiest first.
-func (b *Builder) risk(o *render.Overview) {
+// risk lists the orgs at risk, riskiest first: those whose runway, or
+// whose balance at the last day's pace of spend, lasts less than
+// RunwayWithin, by the shorter of the two.
+func (b *Builder) risk(o *render.Overview, paces map[int64]float64) {
 	orgs := make([]*omni.Org, len(o.Snapshot.Orgs))
 	for i := range o.Snapshot.Orgs {
 		orgs[i] = &o.Snapshot.Orgs[i]
 	}
 	slices.SortFunc(orgs, commands.CompareRisk)
 	o.Riskiest = orgs[:min(len(orgs), 10)]
-	n := 0
+
+	o.Forecast = map[int64]time.Duration{}
+	lasts := map[int64]time.Duration{}
+	var risky []*omni.Org
 	for _, org := range orgs {
-		if r, limited := org.Runway(); !limited || r >= b.cfg.RunwayWithin {
-			break
+		left, known := org.Runway()
+		if pace := paces[org.ID]; pace > 0 {
+			f := forecast(org.Balance, pace)
+			if !known || f < left {
+				o.Forecast[org.ID], left, known = f, f, true
+			}
 		}
-		n++
+		if known && left < b.cfg.RunwayWithin {
+			lasts[org.ID] = left
+			risky = append(risky, org)
+		}
 	}
-	o.Risky, o.RiskyTotal = orgs[:min(n, 20)], n
+	// Stable: orgs that last as long stay in /orgs order.
+	slices.SortStableFunc(risky, func(a, b *omni.Org) int { return cmp.Compare(lasts[a.ID], lasts[b.ID]) })
+	o.Risky, o.RiskyTotal = risky[:min(len(risky), 20)], len(risky)
 }
 
-// spenders ranks the orgs by what they spent over the day.
-func spenders(o *render.Overview, series []omni.BalanceSeries) error {
+// forecast is how long balance lasts at pace (spend per Day).
+func forecast(balance, pace float64) time.Duration {
+	if balance <= 0 {
+		return 0
+	}
+	days := balance / pace
+	if days > float64(math.MaxInt64/int64(Day)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(days * float64(Day))
+}
+
+// spenders ranks the orgs by what they spent over the day, and returns
+// each org's pace: its spend per Day, over the part of the day the
+// history covers.
+func spenders(o *render.Overview, series []omni.BalanceSeries) (map[int64]float64, error) {
 	var all []render.Spender
+	paces := map[int64]float64{}
 	for i := range series {
 		s := &series[i]
 		from := o.From
 		if s.From.After(from) {
 			from, o.ShortHistory = s.From, true
 		}
-		if from.After(s.To) {
+		if !from.Before(s.To) {
 			// No poll in the day: nothing is known to have been spent.
 			continue
 		}
 		spend, err := s.Spend(from, s.To)
 		if err != nil {
-			return fmt.Errorf("daily: %w", err)
+			return nil, fmt.Errorf("daily: %w", err)
 		}
 		if spend > 0 {
 			all = append(all, render.Spender{Org: alerts.OrgRef{ID: s.ID, Name: s.Name}, Currency: s.Currency, Spend: spend})
+			paces[s.ID] = spend * float64(Day) / float64(s.To.Sub(from))
 		}
 	}
 	slices.SortFunc(all, func(a, b render.Spender) int {
 		return cmp.Or(cmp.Compare(b.Spend, a.Spend), cmp.Compare(a.Org.ID, b.Org.ID))
 	})
 	o.Spenders, o.SpendersTotal = all[:min(len(all), 20)], len(all)
-	return nil
+	return paces, nil
 }
 
 // Digest renders the digest as of now.

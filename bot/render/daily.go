@@ -27,6 +27,9 @@ type Overview struct {
 	// first; RiskyTotal counts them all, when only the first are given.
 	Risky      []*omni.Org
 	RiskyTotal int
+	// Forecast is, by org ID, how long the balance lasts at the last day's
+	// pace of spend, where that is shorter than its runway.
+	Forecast map[int64]time.Duration
 	// Riskiest are the orgs with the least runway, whatever it is, for
 	// the Home tab.
 	Riskiest []*omni.Org
@@ -107,10 +110,14 @@ func (o *Overview) lowCount() int {
 
 // riskLines lists the orgs at risk under a heading.
 func (o *Overview) riskLines() []line {
-	head := line{bold(fmt.Sprintf("Runway under %s: %s", approx(o.RunwayWithin), Plural(o.RiskyTotal, "org")))}
+	head := line{bold(fmt.Sprintf("Running out within %s: %s", approx(o.RunwayWithin), Plural(o.RiskyTotal, "org")))}
 	lines := make([]line, 0, len(o.Risky))
 	for _, org := range o.Risky {
-		lines = append(lines, o.orgLine(org))
+		l := o.orgLine(org)
+		if f, ok := o.Forecast[org.ID]; ok {
+			l = append(l, txt(" · at the last day's pace, "+runwayWords(f, true)+" left"))
+		}
+		lines = append(lines, l)
 	}
 	return capList(head, lines, o.RiskyTotal, "org", "none")
 }

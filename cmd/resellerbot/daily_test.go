@@ -24,7 +24,7 @@ func TestRunAnswersDigestAndPublishesTheHomeTab(t *testing.T) {
 			t.Errorf("response_type %q, want ephemeral", resp.ResponseType)
 		}
 		all := resp.Text + string(resp.Blocks)
-		for _, w := range []string{"Daily digest for", "Runway under 7 days", "Beta Co", "API health: "} {
+		for _, w := range []string{"Daily digest for", "Running out within 7 days", "Beta Co", "API health: "} {
 			if !strings.Contains(all, w) {
 				t.Errorf("the digest lacks %q:\n%s", w, all)
 			}

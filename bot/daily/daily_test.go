@@ -203,3 +203,26 @@ func TestHome(t *testing.T) {
 }
 
 func storeCommit(s *omni.Snapshot) store.Commit { return store.Commit{At: s.PolledAt, Snapshot: s} }
+
+func TestHomeOfTenThousandOrgsStaysWithinAView(t *testing.T) {
+	st := openStore(t)
+	snap, rates := bigReseller(10000)
+	polled(t, st, snap, 2, rates)
+	eps := make(episodes, 10000)
+	for i := range eps {
+		eps[i] = render.Episode{Kind: alerts.LowBalance, Org: alerts.OrgRef{ID: int64(10000 + i), Name: "Org"}, Since: now.Add(-time.Hour)}
+	}
+	o, err := daily.New(daily.Config{Source: st, Episodes: eps, Rule: rule, RunwayWithin: 7 * 24 * time.Hour}).Overview(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	view := render.Home(o)
+	rendertest.CheckLimits(t, render.Message{Blocks: view.Blocks.BlockSet})
+	raw, _ := json.Marshal(view)
+	if n := strings.Count(string(raw), `"action_id":"org_details"`); n != 10 {
+		t.Errorf("%d org_details buttons, want the 10 riskiest orgs", n)
+	}
+	if !strings.Contains(string(raw), "Open: 10000 alerts") || !strings.Contains(string(raw), "… and 9985 more alerts") {
+		t.Errorf("the open alerts are not summarised with a count:\n%s", raw[max(0, len(raw)-3000):])
+	}
+}

@@ -154,7 +154,8 @@ func capList(head line, lines []line, total int, noun, none string) []line {
 		shown++
 	}
 	if rest := total - shown; rest > 0 {
-		out = append(out, line{txt(fmt.Sprintf("… and %s more", Plural(rest, noun)))})
+		more := strings.Replace(Plural(rest, noun), " ", " more ", 1)
+		out = append(out, line{txt("… and " + more)})
 	}
 	return out
 }

@@ -26,6 +26,7 @@ type App struct {
 	log       *slog.Logger
 	connected atomic.Bool
 	routes    interactions
+	after     AfterCommand
 }
 
 // NewApp returns an App answering with commands.
@@ -205,6 +206,9 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 			log.Error("answering command", "error", err)
 			return
 		}
+	}
+	if a.after != nil {
+		a.after(ctx, cmd)
 	}
 }
 

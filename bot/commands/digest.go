@@ -46,3 +46,20 @@ func (c *Commands) withChartButton(msgs []render.Message, orgID int64, asked boo
 	msgs[0] = first
 	return msgs
 }
+
+// ChartRequest reports which org "/org NAME chart" asks the chart of, when
+// charts are on and the query picks out one org.
+func (c *Commands) ChartRequest(command, text string) (orgID int64, ok bool) {
+	if strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/") != "org" {
+		return 0, false
+	}
+	query, chart := c.chartQuery(strings.TrimSpace(text))
+	ix := c.index.Load()
+	if !chart || ix == nil {
+		return 0, false
+	}
+	if m := ix.lookup(query); m.org != nil {
+		return m.org.ID, true
+	}
+	return 0, false
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/commands"
 	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/internal/chart"
 )
@@ -85,36 +86,59 @@ func (c *ChartPoster) after(ctx context.Context, b *Builder, id uint64, now time
 // balance chart in the channel (or thread) clicked in, or tells the
 // clicker why not. respond answers to a response_url, as (*bot.App).Respond
 // does.
-func (b *Builder) OrgChartClick(api *slack.Client, now func() time.Time, log *slog.Logger,
-	respond func(ctx context.Context, url string, m render.Message, replace bool) error) bot.ClickHandler {
+func (b *Builder) OrgChartClick(api *slack.Client, now func() time.Time, log *slog.Logger, respond Responder) bot.ClickHandler {
 	return func(ctx context.Context, c bot.Click) {
-		tell := func(why string) {
-			if c.ResponseURL == "" {
-				return
-			}
-			if err := respond(ctx, c.ResponseURL, render.ChartUnavailable(why), false); err != nil {
-				log.Error("answering a chart click", "error", err)
-			}
-		}
 		id, err := strconv.ParseInt(c.Value, 10, 64)
-		if err != nil {
-			tell("that button names no org")
-			return
+		why := "that button names no org"
+		if err == nil {
+			why = b.shareOrgChart(ctx, api, now(), id, c.ChannelID, c.ThreadTS, log)
 		}
-		png, s, err := b.OrgChart(now(), id)
-		switch {
-		case errors.Is(err, chart.ErrNoData), errors.Is(err, ErrNoOrg):
-			tell("there is not enough history of this org yet")
-			return
-		case err != nil:
-			log.Error("drawing an org chart", "org", id, "error", err)
-			tell("the chart could not be drawn")
-			return
-		}
-		title := s.Name + ": balance, last 30 days"
-		if _, err := Upload(ctx, api, png, fmt.Sprintf("org-%d-30-days.png", id), title, c.ChannelID, c.ThreadTS); err != nil {
-			log.Error("sharing an org chart", "org", id, "error", err)
-			tell("Slack refused the upload")
-		}
+		tell(ctx, respond, c.ResponseURL, why, log)
 	}
+}
+
+// OrgChartCommand follows "/org NAME chart" (as cmds reads it) with the
+// org's 30-day balance chart, shared in the channel the command was typed
+// in; register it with (*bot.App).HandleAfterCommand.
+func (b *Builder) OrgChartCommand(api *slack.Client, cmds *commands.Commands, now func() time.Time, log *slog.Logger, respond Responder) bot.AfterCommand {
+	return func(ctx context.Context, cmd slack.SlashCommand) {
+		id, ok := cmds.ChartRequest(cmd.Command, cmd.Text)
+		if !ok {
+			return
+		}
+		tell(ctx, respond, cmd.ResponseURL, b.shareOrgChart(ctx, api, now(), id, cmd.ChannelID, "", log), log)
+	}
+}
+
+// Responder answers to a response_url, as (*bot.App).Respond does.
+type Responder func(ctx context.Context, url string, m render.Message, replace bool) error
+
+// tell says to whoever asked for a chart why there is none; why "" says
+// nothing.
+func tell(ctx context.Context, respond Responder, url, why string, log *slog.Logger) {
+	if why == "" || url == "" {
+		return
+	}
+	if err := respond(ctx, url, render.ChartUnavailable(why), false); err != nil {
+		log.Error("answering a chart request", "error", err)
+	}
+}
+
+// shareOrgChart draws the org's chart and shares it in channel (thread
+// threadTS), returning why not, or "" when it was shared.
+func (b *Builder) shareOrgChart(ctx context.Context, api *slack.Client, now time.Time, id int64, channel, threadTS string, log *slog.Logger) (why string) {
+	png, s, err := b.OrgChart(now, id)
+	switch {
+	case errors.Is(err, chart.ErrNoData), errors.Is(err, ErrNoOrg):
+		return "there is not enough history of this org yet"
+	case err != nil:
+		log.Error("drawing an org chart", "org", id, "error", err)
+		return "the chart could not be drawn"
+	}
+	title := s.Name + ": balance, last 30 days"
+	if _, err := Upload(ctx, api, png, fmt.Sprintf("org-%d-30-days.png", id), title, channel, threadTS); err != nil {
+		log.Error("sharing an org chart", "org", id, "channel", channel, "error", err)
+		return "Slack refused the upload (is the bot in this channel?)"
+	}
+	return ""
 }

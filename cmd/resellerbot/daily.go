@@ -40,6 +40,7 @@ func startDaily(ctx context.Context, cfg *config.Config, st *store.Store, b *dai
 	cmds.UseDigest(b.Show(time.Now))
 	cmds.UseCharts()
 	app.HandleClick(render.OrgChartAction, b.OrgChartClick(api, time.Now, log, app.Respond))
+	app.HandleAfterCommand(b.OrgChartCommand(api, cmds, time.Now, log, app.Respond))
 	app.HandleHomeOpened(b.HomeTab(api, time.Now, log))
 	hour, minute, ok := cfg.Digest.Clock()
 	if !ok {

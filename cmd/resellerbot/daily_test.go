@@ -89,46 +89,58 @@ func TestRunSendsAMissedDigestOnceAfterARestart(t *testing.T) {
 	}
 }
 
-func TestRunSharesAnOrgsChartFromTheOrgCard(t *testing.T) {
+func TestRunSharesAnOrgsChart(t *testing.T) {
 	h := newHarness(t)
 	h.start()
 	h.waitMessages(1)
 	h.waitPolls(3) // a little history
 
-	resp := h.command(slacktest.DefaultUserID, "/org", "beta chart")
-	if !strings.Contains(string(resp.Blocks), `"action_id":"org_chart"`) {
-		t.Fatalf("/org beta chart offers no chart button:\n%s", resp.Blocks)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "org_chart", Blocks: resp.Blocks,
-		Ephemeral: true, ChannelID: slacktest.DefaultChannel}); err != nil {
+	// waitFile waits for the nth upload to be shared, and checks it is the
+	// org's chart, in the alert channel.
+	waitFile := func(n int) {
+		t.Helper()
+		var files []slacktest.File
+		for ctx.Err() == nil {
+			if files = h.slack.Files(); len(files) >= n && files[n-1].Completed {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(files) != n {
+			t.Fatalf("%d files uploaded, want %d\nlogs:\n%.20000s", len(files), n, h.logs)
+		}
+		f := files[n-1]
+		if !f.Uploaded || len(f.Channels) != 1 || f.Channels[0] != slacktest.DefaultChannel {
+			t.Errorf("the chart was not shared in the channel: %+v", f)
+		}
+		img, err := png.Decode(bytes.NewReader(f.Content))
+		if err != nil {
+			t.Fatalf("the upload is not a PNG: %v", err)
+		}
+		if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 750 {
+			t.Errorf("chart is %v, want 1000×750", b.Size())
+		}
+		if !strings.Contains(f.Title, "Beta Co") {
+			t.Errorf("chart title %q does not name the org", f.Title)
+		}
+	}
+
+	resp, err := h.slack.SlashCommand(ctx, slacktest.SlashCommand{Command: "/org", Text: "beta chart",
+		UserID: slacktest.DefaultUserID, ChannelID: slacktest.DefaultChannel})
+	if err != nil {
 		t.Fatal(err)
 	}
-	var files []slacktest.File
-	for len(files) == 0 && ctx.Err() == nil {
-		time.Sleep(20 * time.Millisecond)
-		files = h.slack.Files()
-	}
-	if len(files) != 1 {
-		t.Fatalf("%d files uploaded, want the chart\nlogs:\n%.20000s", len(files), h.logs)
-	}
-	f := files[0]
-	for !f.Completed && ctx.Err() == nil {
-		time.Sleep(20 * time.Millisecond)
-		f = h.slack.Files()[0]
-	}
-	if !f.Uploaded || !f.Completed || len(f.Channels) != 1 || f.Channels[0] != slacktest.DefaultChannel {
-		t.Errorf("the chart was not shared in the channel: %+v", f)
-	}
-	img, err := png.Decode(bytes.NewReader(f.Content))
-	if err != nil {
-		t.Fatalf("the upload is not a PNG: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != 1000 || b.Dy() != 750 {
-		t.Errorf("chart is %v, want 1000×750", b.Size())
-	}
-	if !strings.Contains(f.Title, "Beta Co") {
-		t.Errorf("chart title %q does not name the org", f.Title)
-	}
+	t.Run("/org NAME chart shares the chart in the channel", func(t *testing.T) { waitFile(1) })
+	t.Run("the button on the /org card shares it again", func(t *testing.T) {
+		if !strings.Contains(string(resp.Blocks), `"action_id":"org_chart"`) {
+			t.Fatalf("the /org card has no chart button:\n%s", resp.Blocks)
+		}
+		if _, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "org_chart", Blocks: resp.Blocks,
+			Ephemeral: true, ChannelID: slacktest.DefaultChannel}); err != nil {
+			t.Fatal(err)
+		}
+		waitFile(2)
+	})
 }

@@ -5,12 +5,15 @@ import (
 	"context"
 	"image/png"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/resellerbot/resellerbot/bot"
 	"github.com/resellerbot/resellerbot/bot/daily"
+	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/bot/render/rendertest"
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 )
@@ -121,5 +124,40 @@ func TestTheDigestChartIsSharedInTheDigestsThread(t *testing.T) {
 	}
 	if size := img.Bounds().Size(); size.X != 1000 || size.Y != 750 {
 		t.Errorf("chart is %v, want 1000×750", size)
+	}
+}
+
+func TestAChartClickWithoutHistorySaysWhy(t *testing.T) {
+	srv := slacktest.NewServer()
+	defer srv.Close()
+	api := slack.New(srv.BotToken(), slack.OptionAPIURL(srv.APIURL()))
+	b := daily.New(daily.Config{Source: sampleStore(t), Rule: rule}) // one poll: no stretch of history
+	tests := []struct {
+		name, value, want string
+	}{
+		{"an org with one poll of history has no chart yet", "4002", "not enough history"},
+		{"an org the store never saw has none either", "999", "not enough history"},
+		{"a value that is no org ID is refused", "beta", "names no org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var told []render.Message
+			respond := func(_ context.Context, url string, m render.Message, replace bool) error {
+				if url != "https://hooks.example/r" || replace {
+					t.Errorf("answered to %q, replace %v", url, replace)
+				}
+				told = append(told, m)
+				return nil
+			}
+			click := b.OrgChartClick(api, func() time.Time { return utc(3, 21, 0, 0) }, slog.New(slog.DiscardHandler), respond)
+			click(context.Background(), bot.Click{ActionID: render.OrgChartAction, Value: tt.value,
+				ChannelID: slacktest.DefaultChannel, ResponseURL: "https://hooks.example/r"})
+			if len(told) != 1 || !strings.Contains(told[0].Text, tt.want) {
+				t.Errorf("told %+v, want one answer saying %q", told, tt.want)
+			}
+			if n := len(srv.Files()); n != 0 {
+				t.Errorf("%d files uploaded, want none", n)
+			}
+		})
 	}
 }

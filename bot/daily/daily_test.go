@@ -167,7 +167,10 @@ func bigReseller(n int) (*omni.Snapshot, spend) {
 	return snap, rates
 }
 
-func TestDigestOfTenThousandOrgsFitsInOneMessage(t *testing.T) {
+// bigBuilder is 10,000 orgs polled three times, each org with a low
+// balance open.
+func bigBuilder(t *testing.T) *daily.Builder {
+	t.Helper()
 	st := openStore(t)
 	snap, rates := bigReseller(10000)
 	polled(t, st, snap, 2, rates)
@@ -175,8 +178,11 @@ func TestDigestOfTenThousandOrgsFitsInOneMessage(t *testing.T) {
 	for i := range eps {
 		eps[i] = render.Episode{Kind: alerts.LowBalance, Org: alerts.OrgRef{ID: int64(10000 + i), Name: "Org"}, Since: now.Add(-time.Hour)}
 	}
-	b := daily.New(daily.Config{Source: st, Episodes: eps, Rule: rule, RunwayWithin: 7 * 24 * time.Hour})
-	m, err := b.Digest(now)
+	return daily.New(daily.Config{Source: st, Episodes: eps, Rule: rule, RunwayWithin: 7 * 24 * time.Hour})
+}
+
+func TestDigestOfTenThousandOrgsFitsInOneMessage(t *testing.T) {
+	m, err := bigBuilder(t).Digest(now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,14 +211,7 @@ func TestHome(t *testing.T) {
 func storeCommit(s *omni.Snapshot) store.Commit { return store.Commit{At: s.PolledAt, Snapshot: s} }
 
 func TestHomeOfTenThousandOrgsStaysWithinAView(t *testing.T) {
-	st := openStore(t)
-	snap, rates := bigReseller(10000)
-	polled(t, st, snap, 2, rates)
-	eps := make(episodes, 10000)
-	for i := range eps {
-		eps[i] = render.Episode{Kind: alerts.LowBalance, Org: alerts.OrgRef{ID: int64(10000 + i), Name: "Org"}, Since: now.Add(-time.Hour)}
-	}
-	o, err := daily.New(daily.Config{Source: st, Episodes: eps, Rule: rule, RunwayWithin: 7 * 24 * time.Hour}).Overview(now)
+	o, err := bigBuilder(t).Overview(now)
 	if err != nil {
 		t.Fatal(err)
 	}

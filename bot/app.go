@@ -27,6 +27,7 @@ type App struct {
 	connected atomic.Bool
 	routes    interactions
 	guests    *guests
+	after     AfterCommand
 }
 
 // NewApp returns an App answering with commands.
@@ -222,6 +223,9 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 			log.Error("answering command", "error", err)
 			return
 		}
+	}
+	if a.after != nil {
+		a.after(ctx, cmd)
 	}
 }
 

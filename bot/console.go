@@ -82,7 +82,7 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, cmds *commands.Comman
 			switch strings.ToLower(strings.TrimPrefix(cmd, "/")) {
 			case "quit", "exit":
 				return nil
-			case "org", "orgs":
+			case "org", "orgs", "digest":
 			default:
 				cmd, args = "/org", "help"
 			}

@@ -22,6 +22,8 @@ type Commands struct {
 	health   atomic.Pointer[Health]
 	history  History
 	spend    atomic.Pointer[map[int64]alerts.Spend]
+	digest   func() []render.Message
+	charts   bool
 }
 
 // History gives an org as it stood earlier, for /org to show how fast its
@@ -75,6 +77,9 @@ func (c *Commands) SetHealth(h Health) { c.health.Store(&h) }
 func (c *Commands) Handle(command, text string) []render.Message {
 	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
 	text = strings.TrimSpace(text)
+	if cmd == "digest" && c.digest != nil {
+		return c.digest()
+	}
 	if strings.EqualFold(text, "help") || (cmd == "org" && text == "") || (cmd != "org" && cmd != "orgs") {
 		return []render.Message{render.Help()}
 	}
@@ -126,11 +131,12 @@ func (c *Commands) orgs(ix *index, b render.Basis, text string) render.Message {
 
 // org shows the one org the query finds, or what it finds instead.
 func (c *Commands) org(ix *index, b render.Basis, query string) []render.Message {
+	query, chart := c.chartQuery(query)
 	m := ix.lookup(query)
 	if m.org == nil {
 		return []render.Message{render.Matches(b, query, m.candidates, m.more)}
 	}
-	return render.Org(b, render.OrgCard{Org: m.org, Fuzzy: m.fuzzy, Query: query, Before: c.before(m.org, ix.polledAt)})
+	return c.withChartButton(render.Org(b, render.OrgCard{Org: m.org, Fuzzy: m.fuzzy, Query: query, Before: c.before(m.org, ix.polledAt)}), m.org.ID, chart)
 }
 
 // before is the org as it stood a day before at, when the history reaches

@@ -160,14 +160,7 @@ func kindCounts(events []alerts.Event) string {
 	for i := range events {
 		counts[events[i].Kind]++
 	}
-	var parts []string
-	for _, k := range alerts.Kinds() {
-		if n := counts[k]; n > 0 {
-			info, _ := kindOf(k)
-			parts = append(parts, info.counted(n))
-		}
-	}
-	return strings.Join(parts, ", ")
+	return changeCounts(counts)
 }
 
 // EventText is an event's notification as one plain line, for `poll`

@@ -51,6 +51,8 @@ func Help() Message {
 		line{bold("/orgs low"), txt(" — only orgs with a low balance")},
 		line{bold("/orgs page 2"), txt(" — the next page")},
 		line{bold("/org Acme"), txt(" — one org and all its users, by id, name, prefix or part of the name")},
+		line{bold("/org Acme chart"), txt(" — the org, and its 30-day balance chart shared in the channel")},
+		line{bold("/digest"), txt(" — the daily digest, now: orgs running out, the day's spend, alerts and API health")},
 	)
 	d.context(txt("Answers come from the latest poll and only you see them."))
 	return d.render()

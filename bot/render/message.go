@@ -225,6 +225,9 @@ type Message struct {
 	// Key identifies an alert message across restarts, so a Sender can
 	// find it again (see delivery.Finder); empty for command answers.
 	Key string
+	// Channel is where a Sender posts it; "" is the Sender's own channel
+	// (the alert channel). The daily digest may go elsewhere.
+	Channel string
 }
 
 // render writes the doc out for both media, within Slack's limits: text
@@ -243,7 +246,7 @@ func (d *doc) render() Message {
 func (m Message) TextOnly() Message {
 	// Escape first: escaping lengthens the text, and cut keeps whole
 	// entities.
-	return Message{Text: cut(escape(m.Plain), 39000), Key: m.Key}
+	return Message{Text: cut(escape(m.Plain), 39000), Key: m.Key, Channel: m.Channel}
 }
 
 // cutShort ends a message that had to be cut.

@@ -14,6 +14,7 @@ import (
 	"github.com/resellerbot/resellerbot/bot/commands"
 	"github.com/resellerbot/resellerbot/bot/delivery"
 	"github.com/resellerbot/resellerbot/bot/poll"
+	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
 	"github.com/resellerbot/resellerbot/store"
@@ -79,14 +80,18 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 				cmds.SetSpend(r.Spend)
 			}
 			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
+			countPoll(st, r, log)
 			deliverer.Kick()
 			once.Do(func() { close(firstPoll) })
 		}})
 
+	demoCfg := config.Default()
+	cmds.UseDigest(demoDigest(dailyBuilder(&demoCfg, st, poller), dir))
+
 	console.Println(fmt.Sprintf("resellerbot demo: a fake OmniDimension API (%s) with %d orgs, polled every %s.\n"+
 		"Balances burn down, users and orgs come and go, permissions flip, the API fails for a while:\n"+
 		"every kind of alert prints below within about a minute.\n"+
-		"Type /orgs, /orgs low, /org acme or help. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
+		"Type /orgs, /orgs low, /org acme, /digest or help. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
 
 	var wg sync.WaitGroup
 	wg.Add(1)

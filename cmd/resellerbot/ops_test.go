@@ -656,6 +656,10 @@ type opsSlackManifest struct {
 		BackgroundColor string `yaml:"background_color"`
 	} `yaml:"display_information"`
 	Features struct {
+		AppHome struct {
+			HomeTabEnabled     bool `yaml:"home_tab_enabled"`
+			MessagesTabEnabled bool `yaml:"messages_tab_enabled"`
+		} `yaml:"app_home"`
 		BotUser struct {
 			DisplayName  string `yaml:"display_name"`
 			AlwaysOnline bool   `yaml:"always_online"`
@@ -680,9 +684,12 @@ type opsSlackManifest struct {
 			IsEnabled  bool   `yaml:"is_enabled"`
 			RequestURL string `yaml:"request_url"`
 		} `yaml:"interactivity"`
-		EventSubscriptions   map[string]any `yaml:"event_subscriptions"`
-		OrgDeployEnabled     bool           `yaml:"org_deploy_enabled"`
-		TokenRotationEnabled bool           `yaml:"token_rotation_enabled"`
+		EventSubscriptions *struct {
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
+		OrgDeployEnabled     bool `yaml:"org_deploy_enabled"`
+		TokenRotationEnabled bool `yaml:"token_rotation_enabled"`
 	} `yaml:"settings"`
 }
 
@@ -696,8 +703,16 @@ func TestSlackManifest(t *testing.T) {
 	if !m.Settings.SocketModeEnabled {
 		t.Error("settings.socket_mode_enabled is not true")
 	}
-	if m.Settings.Interactivity.RequestURL != "" || m.Settings.EventSubscriptions != nil || m.Settings.TokenRotationEnabled {
-		t.Error("socket mode: want no request URL, no event subscriptions and no token rotation")
+	if m.Settings.Interactivity.RequestURL != "" || m.Settings.TokenRotationEnabled {
+		t.Error("socket mode: want no request URL and no token rotation")
+	}
+	// The Home tab: enabled, and its opening the one event subscribed to,
+	// over the socket (no request URL).
+	if ev := m.Settings.EventSubscriptions; ev == nil || ev.RequestURL != "" || !slices.Equal(ev.BotEvents, []string{"app_home_opened"}) {
+		t.Errorf("event_subscriptions %+v: want bot_events [app_home_opened] and no request URL", ev)
+	}
+	if !m.Features.AppHome.HomeTabEnabled {
+		t.Error("features.app_home.home_tab_enabled is not true")
 	}
 	if n := m.DisplayInformation.Name; n == "" || len(n) > 35 {
 		t.Errorf("display_information.name %q: want 1 to 35 characters", n)
@@ -707,8 +722,9 @@ func TestSlackManifest(t *testing.T) {
 	}
 
 	want := map[string][2]string{ // command → description, usage hint
-		"/orgs": {"Every org, riskiest first", "[low] [page N]"},
-		"/org":  {"One org and all its users", "NAME or ID"},
+		"/orgs":   {"Every org, riskiest first", "[low] [page N]"},
+		"/org":    {"One org and all its users", "NAME or ID"},
+		"/digest": {"The daily digest, now", ""},
 	}
 	got := map[string][2]string{}
 	for _, c := range m.Features.SlashCommands {
@@ -728,7 +744,7 @@ func TestSlackManifest(t *testing.T) {
 	}
 
 	scopes := slices.Sorted(slices.Values(m.OAuthConfig.Scopes.Bot))
-	if wantScopes := []string{"channels:history", "chat:write", "commands", "groups:history", "users:read"}; !slices.Equal(scopes, wantScopes) {
+	if wantScopes := []string{"channels:history", "chat:write", "commands", "files:write", "groups:history", "users:read"}; !slices.Equal(scopes, wantScopes) {
 		t.Errorf("bot scopes %v; want exactly %v", scopes, wantScopes)
 	}
 	if len(m.OAuthConfig.Scopes.User) > 0 {

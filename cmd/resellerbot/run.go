@@ -86,6 +86,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 			cmds.SetHealth(commands.Health{Failures: r.State.Failures, FailingSince: r.State.FailingSince})
 			health.observePoll(r)
 			metrics.observePoll(r)
+			countPoll(st, r, log)
 			deliverer.Kick()
 		}})
 
@@ -113,6 +114,12 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 			}
 		}()
 	}
+	// Before the app runs: the handlers are in place for the first command.
+	stopDaily, err := startDaily(ctx, cfg, st, dailyBuilder(cfg, st, poller), cmds, app, api, deliverer.Kick, log)
+	if err != nil {
+		return err
+	}
+	defer stopDaily()
 	goRun("slack", func(ctx context.Context) error { return adviseSlackApp(app.Run(ctx)) })
 	goRun("delivery", func(ctx context.Context) error {
 		if err := deliverer.Run(ctx); !errors.Is(err, context.Canceled) {

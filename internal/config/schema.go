@@ -17,6 +17,7 @@ type Config struct {
 	Poll    Poll    `yaml:"poll" json:"poll"`
 	Alerts  Alerts  `yaml:"alerts" json:"alerts"`
 	HTTP    HTTP    `yaml:"http" json:"http"`
+	Digest  Digest  `yaml:"digest" json:"digest"`
 }
 
 // Omnidim is how resellerbot reaches OmniDimension's reseller API.
@@ -140,7 +141,8 @@ func Default() Config {
 			MassRemovalShare: 0.5,
 			Expiry:           Expiry{Within: Duration(72 * time.Hour)},
 		},
-		HTTP: HTTP{Listen: "127.0.0.1:9464"},
+		HTTP:   HTTP{Listen: "127.0.0.1:9464"},
+		Digest: Digest{Timezone: "UTC", RunwayWithin: Duration(168 * time.Hour)},
 	}
 }
 

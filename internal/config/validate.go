@@ -168,6 +168,7 @@ func (c *Config) Validate(need Need) []error {
 	}
 	duration("alerts.expiry.within", c.Alerts.Expiry.Within, 0, maxAlertDuration)
 	share("alerts.mass_removal_share", c.Alerts.MassRemovalShare)
+	c.Digest.validate(bad)
 	if l := c.HTTP.Listen; l != "" {
 		if _, port, err := net.SplitHostPort(l); err != nil || port == "" {
 			bad("http.listen", `want host:port like 127.0.0.1:9464, or "" to disable`)

@@ -26,6 +26,7 @@ type App struct {
 	log       *slog.Logger
 	connected atomic.Bool
 	routes    interactions
+	hooks     commandHooks
 }
 
 // NewApp returns an App answering with commands.
@@ -182,7 +183,14 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 		return
 	}
 	log.Info("command")
+	if h := a.hooks.command(cmd.Command); h != nil {
+		a.hookedCommand(ctx, client, req, cmd, h)
+		return
+	}
 	msgs := a.commands.Handle(cmd.Command, cmd.Text)
+	if h := a.hooks.helpHandler(); h != nil && isHelp(cmd.Command, cmd.Text) {
+		msgs = append(msgs, h(ctx, cmd.UserID))
+	}
 	first, rest := msgs[0], msgs[1:]
 	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not

@@ -41,9 +41,13 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
 			EventType: metadataEvent, EventPayload: map[string]any{metadataKey: m.Key}}))
 	}
-	_, ts, err := s.api.PostMessageContext(ctx, s.channel, opts...)
+	channel := s.channel
+	if m.Channel != "" {
+		channel = m.Channel
+	}
+	_, ts, err := s.api.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
-		return "", ClassifySlackError(err, s.channel)
+		return "", ClassifySlackError(err, channel)
 	}
 	return ts, nil
 }

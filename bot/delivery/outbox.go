@@ -34,17 +34,19 @@ type entry struct {
 // without its Key, which is the outbox's own. slack.Blocks decodes each
 // block into its type.
 type stored struct {
-	Text   string       `json:"text"`
-	Blocks slack.Blocks `json:"blocks"`
-	Plain  string       `json:"plain"`
+	Text    string       `json:"text"`
+	Blocks  slack.Blocks `json:"blocks"`
+	Plain   string       `json:"plain"`
+	Channel string       `json:"channel,omitempty"`
 }
 
 // storing is stored for encoding: the blocks as they are, since
 // slack.Blocks' own encoding costs a second pass over them.
 type storing struct {
-	Text   string        `json:"text"`
-	Blocks []slack.Block `json:"blocks"`
-	Plain  string        `json:"plain"`
+	Text    string        `json:"text"`
+	Blocks  []slack.Block `json:"blocks"`
+	Plain   string        `json:"plain"`
+	Channel string        `json:"channel,omitempty"`
 }
 
 // Plan renders one poll's events as outbox messages: a card each for a few,
@@ -57,22 +59,36 @@ func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
 	for i := range batches {
 		b := &batches[i]
 		m := b.Render(polledAt)
-		var body bytes.Buffer
-		enc := json.NewEncoder(&body)
-		// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
-		// only make it longer.
-		enc.SetEscapeHTML(false)
-		err := enc.Encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain},
+		body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain},
 			Events: len(b.Events), Part: b.Part, Parts: b.Parts})
 		if err != nil {
-			return nil, fmt.Errorf("delivery: encode message: %w", err)
+			return nil, err
 		}
-		out[i] = store.Outgoing{Body: body.Bytes(), ReplyTo: -1}
+		out[i] = store.Outgoing{Body: body, ReplyTo: -1}
 		if b.Part > 1 {
 			out[i].ReplyTo = 0
 		}
 	}
 	return out, nil
+}
+
+// Encode makes a rendered message an outbox message, for messages that are
+// no poll's, such as the audit record of an action.
+func Encode(m render.Message) (store.Outgoing, error) {
+	body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain, Channel: m.Channel}})
+	return store.Outgoing{Body: body, ReplyTo: -1}, err
+}
+
+func encode(e entry) ([]byte, error) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
+	// only make it longer.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
+		return nil, fmt.Errorf("delivery: encode message: %w", err)
+	}
+	return body.Bytes(), nil
 }
 
 // decoded is an outbox message ready to send.
@@ -93,7 +109,7 @@ func decode(body []byte, now time.Time) (decoded, error) {
 		return decoded{}, fmt.Errorf("delivery: outbox message is not a message: %w", err)
 	}
 	if m := e.Message; m != nil && m.Text != "" {
-		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain},
+		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain, Channel: m.Channel},
 			events: e.Count, part: e.Part, parts: e.Parts}, nil
 	}
 	if len(e.Batch.Events) == 0 {

@@ -220,6 +220,9 @@ type Message struct {
 	// Key identifies an alert message across restarts, so a Sender can
 	// find it again (see delivery.Finder); empty for command answers.
 	Key string
+	// Channel, if set, is where a Sender posts the message instead of its
+	// own channel (the audit channel, for records of actions).
+	Channel string
 }
 
 // render writes the doc out for both media, within Slack's limits: text

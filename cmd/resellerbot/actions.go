@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/resellerbot/resellerbot/bot"
+	"github.com/resellerbot/resellerbot/bot/actions"
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/internal/config"
+	"github.com/resellerbot/resellerbot/omni"
+	"github.com/resellerbot/resellerbot/store"
+)
+
+// actionCommands are the slash commands bot/actions answers.
+var actionCommands = []string{"/topup", "/revert", "/concurrency", "/access", "/expiry", "/credits", "/audit"}
+
+// newActions makes the actions of issue 12 for a store and API client.
+// pollNow polls at once after a change; kick delivers the outbox now.
+func newActions(cfg *config.Config, client *omni.Client, st *store.Store, log *slog.Logger, now func() time.Time,
+	pollNow, kick func()) *actions.Actions {
+	return actions.New(actions.Config{Vendor: client, Store: st, AllowedUserIDs: cfg.Actions.AllowedUserIDs,
+		MaxTopupMinutes: cfg.Actions.MaxTopupMinutes, AuditChannel: cfg.Slack.AuditChannel,
+		AuditFile: actions.AuditFile(st.Path()), AfterChange: pollNow, Enqueued: kick, Now: now, Logger: log})
+}
+
+// startActions prunes and mirrors the audit log and settles what a crash
+// interrupted, then routes the action commands and buttons of app to acts.
+func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions, app *bot.App, log *slog.Logger) error {
+	if err := acts.Start(cfg.Store.AuditRetention.D()); err != nil {
+		return err
+	}
+	if err := acts.Resolve(ctx); err != nil {
+		log.Error("resolving actions a restart interrupted", "error", err)
+	}
+	for _, name := range actionCommands {
+		app.HandleCommand(name, func(ctx context.Context, c bot.Command) []render.Message {
+			return []render.Message{acts.Handle(ctx, actions.User{ID: c.UserID, Name: c.UserName}, c.Name, c.Text)}
+		})
+	}
+	app.HandleHelp(func(_ context.Context, userID string) render.Message {
+		return acts.Help(actions.User{ID: userID})
+	})
+	for _, id := range append(actions.ConfirmActionIDs, render.CancelActionID) {
+		app.HandleClick(id, func(ctx context.Context, c bot.Click) {
+			msg := acts.Click(ctx, actions.User{ID: c.UserID, Name: c.UserName}, c.ActionID, c.Value)
+			if c.ResponseURL == "" {
+				return
+			}
+			if err := app.Respond(ctx, c.ResponseURL, msg, true); err != nil {
+				log.Error("answering a click", "action_id", c.ActionID, "error", err)
+			}
+		})
+	}
+	return nil
+}

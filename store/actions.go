@@ -29,7 +29,8 @@ const (
 	Pending ConfirmState = "pending"
 	// Confirmed: claimed by a click; the vendor may have been called.
 	Confirmed ConfirmState = "confirmed"
-	// Settled: the outcome is known and was answered.
+	// Settled: the outcome is known and was answered. A cancelled
+	// confirmation stays Cancelled when settled.
 	Settled ConfirmState = "settled"
 	// Cancelled: the asker pressed Cancel; nothing was called.
 	Cancelled ConfirmState = "cancelled"
@@ -144,7 +145,10 @@ func (s *Store) Settle(id, outcome string, rec AuditRecord, msgs ...Outgoing) er
 		if err != nil {
 			return err
 		}
-		c.State, c.Outcome = Settled, outcome
+		if c.State != Cancelled {
+			c.State = Settled
+		}
+		c.Outcome = outcome
 		if err := putConfirmation(tx, &c); err != nil {
 			return err
 		}

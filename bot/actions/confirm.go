@@ -114,10 +114,14 @@ func already(c store.Confirmation) render.Message {
 // and returns the answer for the clicker.
 func (a *Actions) settle(id string, rec store.AuditRecord, p plan, outcome string, facts []render.Fact) render.Message {
 	rec.At, rec.Result = a.cfg.Now(), outcome
-	answer := render.ActionNotice(resultTitle(p, outcome), facts, "By @"+rec.UserName+".")
+	note := outcome
+	if rec.VendorMessage != "" {
+		note += ". The vendor said: " + rec.VendorMessage
+	}
+	answer := render.ActionNotice(resultTitle(p, outcome), facts, note+". By @"+rec.UserName+".")
 	var announce []render.Message
 	if rec.Via != render.CancelActionID && !strings.HasPrefix(outcome, "refused") && !strings.HasPrefix(outcome, "previewed") && outcome != "expired" {
-		announce = append(announce, render.ActionNotice("@"+rec.UserName+": "+resultTitle(p, outcome), facts, p.Preview))
+		announce = append(announce, render.ActionNotice("@"+rec.UserName+": "+resultTitle(p, outcome), facts, p.Preview+". "+note+"."))
 	}
 	if err := a.cfg.Store.Settle(id, outcome, rec, a.outgoing(announce)...); err != nil {
 		a.cfg.Logger.Error("settling an action", "error", err, "confirmation", id, "outcome", outcome)

@@ -319,3 +319,14 @@ func TestActionSettingsChangeTheVendorState(t *testing.T) {
 		})
 	}
 }
+
+func TestActionTopUpPollsAtOnceSoTheLowBalanceRecovers(t *testing.T) {
+	// Polls an hour apart: only the poll the top-up triggers can see it.
+	h, _ := newActionHarness(t, func(c *config.Config) { c.Poll.Interval = config.Duration(time.Hour) })
+	h.auditPosted("Beta Co") // the first poll's low-balance alert
+	_, a := h.click(actor, "topup_confirm", h.preview(actor, "/topup", "beta 250"))
+	if !strings.Contains(a, "done") {
+		t.Fatalf("top-up: %s", a)
+	}
+	h.auditPosted("Balance recovered", "Beta Co")
+}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/slack-go/slack"
+
 	"github.com/resellerbot/resellerbot/bot"
 	"github.com/resellerbot/resellerbot/bot/actions"
 	"github.com/resellerbot/resellerbot/bot/render"
@@ -27,7 +29,7 @@ func newActions(cfg *config.Config, client *omni.Client, st *store.Store, log *s
 
 // startActions prunes and mirrors the audit log and settles what a crash
 // interrupted, then routes the action commands and buttons of app to acts.
-func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions, app *bot.App, log *slog.Logger) error {
+func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions, app *bot.App, api *slack.Client, log *slog.Logger) error {
 	if err := acts.Start(cfg.Store.AuditRetention.D()); err != nil {
 		return err
 	}
@@ -53,5 +55,43 @@ func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions
 			}
 		})
 	}
+	openTopUp(acts, app, api, log)
 	return nil
+}
+
+// openTopUp routes the topup_open button to the top-up modal, and its
+// submission to a /topup preview posted ephemeral where the button was.
+func openTopUp(acts *actions.Actions, app *bot.App, api *slack.Client, log *slog.Logger) {
+	app.HandleClick(actions.TopUpOpenActionID, func(ctx context.Context, c bot.Click) {
+		if !acts.Allowed(c.UserID) {
+			if c.ResponseURL != "" {
+				msg := acts.Handle(ctx, actions.User{ID: c.UserID, Name: c.UserName}, "/topup", c.Value)
+				_ = app.Respond(ctx, c.ResponseURL, msg, false)
+			}
+			return
+		}
+		// The trigger_id lasts 3 seconds: the modal opens before any call
+		// to the vendor.
+		view, err := acts.TopUpModal(c.Value, c.ChannelID)
+		if err == nil {
+			_, err = api.OpenViewContext(ctx, c.TriggerID, view)
+		}
+		if err != nil {
+			log.Error("opening the top-up modal", "error", err)
+		}
+	})
+	app.HandleSubmit(actions.TopUpCallbackID, func(ctx context.Context, s bot.Submission) *slack.ViewSubmissionResponse {
+		org, channel, minutes, bad := actions.SubmitTopUp(s.PrivateMetadata, s.Values)
+		if bad != nil {
+			return slack.NewErrorsViewSubmissionResponse(bad)
+		}
+		go func() {
+			msg := acts.TopUpPreview(ctx, actions.User{ID: s.UserID, Name: s.UserName}, org, minutes)
+			if _, err := api.PostEphemeralContext(ctx, channel, s.UserID, slack.MsgOptionText(msg.Text, false),
+				slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
+				log.Error("posting the top-up preview", "error", err)
+			}
+		}()
+		return nil
+	})
 }

@@ -2,12 +2,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/resellerbot/resellerbot/bot/actions"
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni/omnitest"
@@ -329,4 +333,55 @@ func TestActionTopUpPollsAtOnceSoTheLowBalanceRecovers(t *testing.T) {
 		t.Fatalf("top-up: %s", a)
 	}
 	h.auditPosted("Balance recovered", "Beta Co")
+}
+
+func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {
+	h, _ := newActionHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// A message of our own with the button, as a low-balance alert has.
+	blocks, err := json.Marshal([]slack.Block{slack.NewActionBlock("alert", actions.TopUpButton(betaID))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "topup_open", UserID: actor,
+		ChannelID: slacktest.DefaultChannel, Blocks: blocks}); err != nil {
+		t.Fatal(err)
+	}
+	views, err := h.slack.WaitViews(ctx, actor, 1)
+	if err != nil {
+		t.Fatalf("no modal opened: %v\nlogs:\n%s", err, h.logs)
+	}
+	if v := views[0]; v.CallbackID != "topup_modal" || !strings.Contains(v.Title, "Beta Co") || !strings.Contains(string(v.Blocks), `"initial_value"`) {
+		t.Fatalf("modal: %+v %s", v, v.Blocks)
+	}
+	t.Run("a submission that is no number is refused in the modal", func(t *testing.T) {
+		d, err := h.slack.ViewSubmission(ctx, slacktest.ViewSubmission{ViewID: views[0].ID,
+			Values: map[string]map[string]string{"minutes": {"minutes": "lots"}}})
+		if err != nil || !strings.Contains(string(d.Ack.Payload), "whole number") {
+			t.Fatalf("ack %s, %v", d.Ack.Payload, err)
+		}
+	})
+	if _, err := h.slack.ViewSubmission(ctx, slacktest.ViewSubmission{ViewID: views[0].ID,
+		Values: map[string]map[string]string{"minutes": {"minutes": "100"}}}); err != nil {
+		t.Fatal(err)
+	}
+	var preview slacktest.Message
+	waitUntil(t, "the ephemeral preview", 20*time.Second, func() bool {
+		for _, m := range h.slack.Messages(slacktest.DefaultChannel) {
+			if strings.Contains(string(m.Blocks), "topup_confirm") {
+				preview = m
+				return true
+			}
+		}
+		return false
+	})
+	d, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "topup_confirm", UserID: actor,
+		ChannelID: slacktest.DefaultChannel, MessageTS: preview.TS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := h.answerTo(d.EnvelopeID, 1); !strings.Contains(a, "done") || betaBalance(h) != 33 {
+		t.Errorf("confirm from the modal's preview: %s; Beta Co at %v", a, betaBalance(h))
+	}
 }

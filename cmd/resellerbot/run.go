@@ -113,7 +113,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 			poller.Poll(pollCtx)
 		}()
 	}, deliverer.Kick)
-	if err := startActions(ctx, cfg, acts, app, log); err != nil {
+	if err := startActions(ctx, cfg, acts, app, api, log); err != nil {
 		return err
 	}
 	var wg sync.WaitGroup

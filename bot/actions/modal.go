@@ -1,0 +1,113 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/resellerbot/resellerbot/bot/render"
+)
+
+// The topup_open button (on a low-balance alert) opens a modal asking how
+// many minutes, with an amount suggested from the org's recent spend; its
+// submission posts the usual /topup preview, ephemeral to the submitter in
+// the channel the button was in.
+
+// The top-up modal's identifiers.
+const (
+	TopUpOpenActionID = "topup_open"
+	TopUpCallbackID   = "topup_modal"
+	topUpBlockID      = "minutes"
+	topUpInputID      = "minutes"
+)
+
+// spendWindow is how far back the suggestion looks: a week of spend.
+const spendWindow = 7 * 24 * time.Hour
+
+// TopUpButton is the button that opens the top-up modal for an org.
+func TopUpButton(orgID int64) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(TopUpOpenActionID, strconv.FormatInt(orgID, 10),
+		slack.NewTextBlockObject(slack.PlainTextType, "Top up…", false, false))
+}
+
+// TopUpModal is the modal for the topup_open click on the org orgID
+// (the button's value) in channelID. It reads the store only, so it can be
+// opened within the click's trigger_id lifetime.
+func (a *Actions) TopUpModal(orgValue, channelID string) (slack.ModalViewRequest, error) {
+	id, err := strconv.ParseInt(orgValue, 10, 64)
+	if err != nil {
+		return slack.ModalViewRequest{}, fmt.Errorf("actions: topup_open value %q is no org ID", orgValue)
+	}
+	name, suggest := a.suggest(id)
+	in := slack.NewPlainTextInputBlockElement(slack.NewTextBlockObject(slack.PlainTextType, "100", false, false), topUpInputID)
+	in.InitialValue = strconv.Itoa(suggest)
+	hint := "Suggested: about a week of its recent spend."
+	input := slack.NewInputBlock(topUpBlockID, slack.NewTextBlockObject(slack.PlainTextType, "Minutes", false, false),
+		slack.NewTextBlockObject(slack.PlainTextType, hint, false, false), in)
+	title := "Top up " + name
+	return slack.ModalViewRequest{
+		Type:            slack.VTModal,
+		CallbackID:      TopUpCallbackID,
+		Title:           slack.NewTextBlockObject(slack.PlainTextType, cutRunes(title, 24), false, false),
+		Submit:          slack.NewTextBlockObject(slack.PlainTextType, "Preview", false, false),
+		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
+		PrivateMetadata: strconv.FormatInt(id, 10) + " " + channelID,
+		Blocks:          slack.Blocks{BlockSet: []slack.Block{input}},
+	}, nil
+}
+
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// suggest returns the org's name and the minutes its last week of spend
+// bought, rounded up to ten, at least ten and at most the cap.
+func (a *Actions) suggest(orgID int64) (string, int) {
+	name, minutes := fmt.Sprint(orgID), 100
+	snap, err := a.cfg.Store.Latest()
+	if err != nil || snap == nil {
+		return name, minutes
+	}
+	rate := 0.0
+	for i := range snap.Orgs {
+		if snap.Orgs[i].ID == orgID {
+			name, rate = snap.Orgs[i].Name, snap.Orgs[i].CostPerMin
+		}
+	}
+	series, err := a.cfg.Store.Balances(a.cfg.Now().Add(-spendWindow), orgID)
+	if err != nil || len(series) != 1 || rate <= 0 {
+		return name, minutes
+	}
+	s := series[0]
+	spend, err := s.Spend(s.From, s.To)
+	if err != nil || spend <= 0 {
+		return name, minutes
+	}
+	minutes = int(math.Ceil(spend/rate/10)) * 10
+	return name, min(max(minutes, 10), a.cfg.MaxTopupMinutes)
+}
+
+// SubmitTopUp reads a top-up modal's submission: the org, the channel to
+// answer in, and the minutes; bad is the error to show under the input.
+func SubmitTopUp(metadata string, values map[string]map[string]slack.BlockAction) (orgID, channelID string, minutes int, bad map[string]string) {
+	orgID, channelID, _ = strings.Cut(metadata, " ")
+	n, err := strconv.Atoi(strings.TrimSpace(values[topUpBlockID][topUpInputID].Value))
+	if err != nil || n < 1 {
+		return orgID, channelID, 0, map[string]string{topUpBlockID: "Give a whole number of minutes, 1 or more."}
+	}
+	return orgID, channelID, n, nil
+}
+
+// TopUpPreview is the /topup preview for a modal's submission.
+func (a *Actions) TopUpPreview(ctx context.Context, u User, orgID string, minutes int) render.Message {
+	return a.Handle(ctx, u, "/topup", fmt.Sprintf("%s %d", orgID, minutes))
+}

@@ -160,8 +160,8 @@ func (a *Actions) credits(ctx context.Context, args []string) render.Message {
 	if len(lines) == 0 {
 		lines = []string{"No entries."}
 	}
-	return render.ActionList("Credit logs", lines, fmt.Sprintf("Page %d of %d, newest first. /credits %s page %d for more.",
-		max(page, 1), max(logs.Pages, 1), query, max(page, 1)+1))
+	more := strings.Join(strings.Fields(fmt.Sprintf("/credits %s page %d", query, page+1)), " ")
+	return render.ActionList("Credit logs", lines, fmt.Sprintf("Page %d of %d, newest first. %s for more.", page, max(logs.Pages, 1), more))
 }
 
 // pageArg takes a trailing "page N" off args.

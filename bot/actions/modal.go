@@ -111,3 +111,20 @@ func SubmitTopUp(metadata string, values map[string]map[string]slack.BlockAction
 func (a *Actions) TopUpPreview(ctx context.Context, u User, orgID string, minutes int) render.Message {
 	return a.Handle(ctx, u, "/topup", fmt.Sprintf("%s %d", orgID, minutes))
 }
+
+// PendingID returns the confirm button's action_id and the confirmation
+// ID of a preview, for a console that types "confirm" instead of clicking.
+func PendingID(m render.Message) (actionID, id string, ok bool) {
+	for _, b := range m.Blocks {
+		ab, isActions := b.(*slack.ActionBlock)
+		if !isActions || ab.Elements == nil {
+			continue
+		}
+		for _, e := range ab.Elements.ElementSet {
+			if btn, isButton := e.(*slack.ButtonBlockElement); isButton && btn.ActionID != render.CancelActionID {
+				return btn.ActionID, btn.Value, true
+			}
+		}
+	}
+	return "", "", false
+}

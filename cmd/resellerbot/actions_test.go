@@ -385,3 +385,25 @@ func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {
 		t.Errorf("confirm from the modal's preview: %s; Beta Co at %v", a, betaBalance(h))
 	}
 }
+
+func TestDemoConsoleActsOnTheFakeVendor(t *testing.T) {
+	in := "/topup beta 100\nconfirm\nconfirm\n/access beta demo2 leads on\ncancel\n/audit\nhelp\n"
+	code, out, errOut := cli(t, nil, in, "demo", "--interval", "200ms", "--duration", "3s")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"── /topup beta 100 ", "Top up Beta Co by 100 minutes", "Type confirm to go ahead",
+		"── confirm ", "Top up Beta Co by 100 minutes — done", "Already done by @you",
+		"Turn Leads on for Demo User 2 (Beta Co)", "— cancelled",
+		"── /audit ", "topup_confirm  done",
+		"/orgs", "/topup ORG MINUTES — sell minutes to an org  (you may use this)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

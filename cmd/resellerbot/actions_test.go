@@ -407,3 +407,24 @@ func TestDemoConsoleActsOnTheFakeVendor(t *testing.T) {
 		t.Logf("output:\n%s\nstderr:\n%s", out, errOut)
 	}
 }
+
+func TestHelpListsTheActionsMarkingThoseTheAskerMayUse(t *testing.T) {
+	h, _ := newActionHarness(t)
+	tests := []struct {
+		name, user, want string
+	}{
+		{"an allowed user is told they may act", actor, "/topup ORG MINUTES — sell minutes to an org  (you may use this)"},
+		{"anyone else is told they may not", outsider, "/topup ORG MINUTES — sell minutes to an org  (not for you"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := h.command(tt.user, "/org", "help")
+			if !strings.Contains(resp.Text+string(resp.Blocks), "/orgs") {
+				t.Errorf("the help of the read-only commands is gone: %s", resp.Blocks)
+			}
+			if got := h.answerTo(resp.EnvelopeID, 1); !strings.Contains(got, tt.want) {
+				t.Errorf("help follow-up: %s; want %q", got, tt.want)
+			}
+		})
+	}
+}

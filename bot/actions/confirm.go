@@ -143,16 +143,13 @@ func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord,
 	var err error
 	outcome := "done"
 	switch p.Kind {
-	case "topup":
+	case "topup", "revert":
 		var r *omni.CreditResult
-		r, err = a.cfg.Vendor.Transfer(ctx, omni.TransferRequest{OrgID: p.OrgID, Minutes: p.Minutes, CostPerMin: p.CostPerMin})
-		if err == nil {
-			rec.VendorMessage = r.Message
-			facts = balances(p, r.OrgBalance, r.ResellerBalance)
+		if p.Kind == "topup" {
+			r, err = a.cfg.Vendor.Transfer(ctx, omni.TransferRequest{OrgID: p.OrgID, Minutes: p.Minutes, CostPerMin: p.CostPerMin})
+		} else {
+			r, err = a.cfg.Vendor.Revert(ctx, omni.RevertRequest{OrgID: p.OrgID, Minutes: p.Minutes})
 		}
-	case "revert":
-		var r *omni.CreditResult
-		r, err = a.cfg.Vendor.Revert(ctx, omni.RevertRequest{OrgID: p.OrgID, Minutes: p.Minutes})
 		if err == nil {
 			rec.VendorMessage = r.Message
 			facts = balances(p, r.OrgBalance, r.ResellerBalance)

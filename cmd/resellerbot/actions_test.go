@@ -311,17 +311,39 @@ func TestActionSettingsChangeTheVendorState(t *testing.T) {
 				return strings.HasPrefix(p.Orgs[1].Users[0].ExpiryDate, "2027-03-01")
 			}},
 	}
+	endpoints := map[string]string{"revert_confirm": omnitest.RevertPath, "concurrency_confirm": omnitest.ConcurrencyPath,
+		"access_confirm": omnitest.AccessControlPath, "expiry_confirm": omnitest.ExpiryPath}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, a := h.click(actor, tt.button, h.preview(actor, tt.cmd, tt.text))
+			endpoint := endpoints[tt.button]
+			before := h.omni.Calls(endpoint)
+			preview := h.preview(actor, tt.cmd, tt.text)
+			_, a := h.click(actor, tt.button, preview)
 			if !containsAll(a, tt.want) {
 				t.Errorf("answer: %s; want %q", a, tt.want)
 			}
 			if !tt.check(h.omni.Snapshot()) {
 				t.Errorf("the vendor's state did not change as asked")
 			}
+			if _, again := h.click(actor, tt.button, preview); !strings.Contains(again, "Already done by @") {
+				t.Errorf("a second click: %s", again)
+			}
+			if n := h.omni.Calls(endpoint) - before; n != 1 {
+				t.Errorf("%d requests to %s; want exactly one", n, endpoint)
+			}
+			audit := h.command(actor, "/audit", "")
+			if !containsAll(string(audit.Blocks), []string{tt.button, tt.cmd + " " + tt.text}) {
+				t.Errorf("/audit lacks the %s: %s", tt.button, audit.Blocks)
+			}
+			h.auditPosted("@", tt.want[0])
 		})
 	}
+	t.Run("cancel works for every kind", func(t *testing.T) {
+		_, a := h.click(actor, "cancel", h.preview(actor, "/concurrency", "beta 9"))
+		if !strings.Contains(a, "cancelled") || h.omni.Snapshot().Orgs[1].ConcurrentCallLimit == 9 {
+			t.Errorf("cancel: %s", a)
+		}
+	})
 }
 
 func TestActionTopUpPollsAtOnceSoTheLowBalanceRecovers(t *testing.T) {

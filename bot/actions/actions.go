@@ -138,10 +138,23 @@ type plan struct {
 	WasExpiry time.Time `json:"was_expiry,omitzero"`
 	// Preview is the preview's facts as text, for the audit log.
 	Preview string `json:"preview"`
+	// Thread is the alert the action started from, whose thread gets its
+	// record; empty for a command.
+	Thread Thread `json:"thread,omitzero"`
+}
+
+// Thread is a Slack message whose thread an action's record goes to.
+type Thread struct {
+	Channel string `json:"channel,omitempty"`
+	TS      string `json:"ts,omitempty"`
 }
 
 // Handle answers an action command from u; text is what followed it.
 func (a *Actions) Handle(ctx context.Context, u User, command, text string) render.Message {
+	return a.handle(ctx, u, command, text, Thread{})
+}
+
+func (a *Actions) handle(ctx context.Context, u User, command, text string, thread Thread) render.Message {
 	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
 	via := strings.TrimSpace("/" + cmd + " " + strings.TrimSpace(text))
 	if !a.Allowed(u.ID) {
@@ -160,7 +173,7 @@ func (a *Actions) Handle(ctx context.Context, u User, command, text string) rend
 	if msg != nil {
 		return *msg
 	}
-	p.Via = via
+	p.Via, p.Thread = via, thread
 	return a.preview(u, p, "")
 }
 
@@ -279,7 +292,7 @@ func (a *Actions) record(rec store.AuditRecord, announce ...render.Message) {
 	if rec.At.IsZero() {
 		rec.At = a.cfg.Now()
 	}
-	if err := a.cfg.Store.AppendAudit(rec, a.outgoing(announce)...); err != nil {
+	if err := a.cfg.Store.AppendAudit(rec, a.outgoing(Thread{}, announce)...); err != nil {
 		a.cfg.Logger.Error("recording an action in the audit log", "error", err, "action", rec.Action)
 		return
 	}
@@ -287,10 +300,13 @@ func (a *Actions) record(rec store.AuditRecord, announce ...render.Message) {
 	a.enqueued(len(announce))
 }
 
-func (a *Actions) outgoing(msgs []render.Message) []store.Outgoing {
+func (a *Actions) outgoing(thread Thread, msgs []render.Message) []store.Outgoing {
 	var out []store.Outgoing
 	for _, m := range msgs {
 		m.Channel = a.cfg.AuditChannel
+		if thread.TS != "" {
+			m.Channel, m.ThreadTS = thread.Channel, thread.TS
+		}
 		o, err := delivery.Encode(m)
 		if err != nil {
 			a.cfg.Logger.Error("encoding an audit message", "error", err)

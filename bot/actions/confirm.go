@@ -64,7 +64,7 @@ func (a *Actions) Click(ctx context.Context, u User, actionID, id string) render
 	}
 	if moved(p, fresh) {
 		a.settle(c.ID, rec, p, "previewed again: the org changed since the preview", nil)
-		fresh.Via = p.Via
+		fresh.Via, fresh.Thread = p.Via, p.Thread
 		return a.preview(u, fresh, "The org's rate or balance changed since the last preview: check the figures again.")
 	}
 	return a.execute(ctx, c.ID, rec, p, u)
@@ -123,7 +123,7 @@ func (a *Actions) settle(id string, rec store.AuditRecord, p plan, outcome strin
 	if rec.Via != render.CancelActionID && !strings.HasPrefix(outcome, "refused") && !strings.HasPrefix(outcome, "previewed") && outcome != "expired" {
 		announce = append(announce, render.ActionNotice("@"+rec.UserName+": "+resultTitle(p, outcome), facts, p.Preview+". "+note+"."))
 	}
-	if err := a.cfg.Store.Settle(id, outcome, rec, a.outgoing(announce)...); err != nil {
+	if err := a.cfg.Store.Settle(id, outcome, rec, a.outgoing(p.Thread, announce)...); err != nil {
 		a.cfg.Logger.Error("settling an action", "error", err, "confirmation", id, "outcome", outcome)
 	} else {
 		a.mirror(rec)

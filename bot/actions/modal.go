@@ -35,10 +35,10 @@ func TopUpButton(orgID int64) *slack.ButtonBlockElement {
 		slack.NewTextBlockObject(slack.PlainTextType, "Top up…", false, false))
 }
 
-// TopUpModal is the modal for the topup_open click on the org orgID
-// (the button's value) in channelID. It reads the store only, so it can be
-// opened within the click's trigger_id lifetime.
-func (a *Actions) TopUpModal(orgValue, channelID string) (slack.ModalViewRequest, error) {
+// TopUpModal is the modal for the topup_open click on the org orgValue
+// (the button's value) on the alert at. It reads the store only, so it can
+// be opened within the click's trigger_id lifetime.
+func (a *Actions) TopUpModal(orgValue string, at Thread) (slack.ModalViewRequest, error) {
 	id, err := strconv.ParseInt(orgValue, 10, 64)
 	if err != nil {
 		return slack.ModalViewRequest{}, fmt.Errorf("actions: topup_open value %q is no org ID", orgValue)
@@ -56,7 +56,7 @@ func (a *Actions) TopUpModal(orgValue, channelID string) (slack.ModalViewRequest
 		Title:           slack.NewTextBlockObject(slack.PlainTextType, cutRunes(title, 24), false, false),
 		Submit:          slack.NewTextBlockObject(slack.PlainTextType, "Preview", false, false),
 		Close:           slack.NewTextBlockObject(slack.PlainTextType, "Cancel", false, false),
-		PrivateMetadata: strconv.FormatInt(id, 10) + " " + channelID,
+		PrivateMetadata: strings.Join([]string{strconv.FormatInt(id, 10), at.Channel, at.TS}, " "),
 		Blocks:          slack.Blocks{BlockSet: []slack.Block{input}},
 	}, nil
 }
@@ -96,20 +96,23 @@ func (a *Actions) suggest(orgID int64) (string, int) {
 	return name, min(max(minutes, 10), a.cfg.MaxTopupMinutes)
 }
 
-// SubmitTopUp reads a top-up modal's submission: the org, the channel to
-// answer in, and the minutes; bad is the error to show under the input.
-func SubmitTopUp(metadata string, values map[string]map[string]slack.BlockAction) (orgID, channelID string, minutes int, bad map[string]string) {
-	orgID, channelID, _ = strings.Cut(metadata, " ")
+// SubmitTopUp reads a top-up modal's submission: the org, the alert it
+// came from (whose channel gets the preview), and the minutes; bad is the
+// error to show under the input.
+func SubmitTopUp(metadata string, values map[string]map[string]slack.BlockAction) (orgID string, at Thread, minutes int, bad map[string]string) {
+	parts := append(strings.Fields(metadata), "", "", "")
+	orgID, at = parts[0], Thread{Channel: parts[1], TS: parts[2]}
 	n, err := strconv.Atoi(strings.TrimSpace(values[topUpBlockID][topUpInputID].Value))
 	if err != nil || n < 1 {
-		return orgID, channelID, 0, map[string]string{topUpBlockID: "Give a whole number of minutes, 1 or more."}
+		return orgID, at, 0, map[string]string{topUpBlockID: "Give a whole number of minutes, 1 or more."}
 	}
-	return orgID, channelID, n, nil
+	return orgID, at, n, nil
 }
 
-// TopUpPreview is the /topup preview for a modal's submission.
-func (a *Actions) TopUpPreview(ctx context.Context, u User, orgID string, minutes int) render.Message {
-	return a.Handle(ctx, u, "/topup", fmt.Sprintf("%s %d", orgID, minutes))
+// TopUpPreview is the /topup preview for a modal's submission; the
+// action's record goes to the thread of the alert at.
+func (a *Actions) TopUpPreview(ctx context.Context, u User, orgID string, minutes int, at Thread) render.Message {
+	return a.handle(ctx, u, "/topup", fmt.Sprintf("%s %d", orgID, minutes), at)
 }
 
 // PendingID returns the confirm button's action_id and the confirmation

@@ -223,6 +223,10 @@ type Message struct {
 	// Channel, if set, is where a Sender posts the message instead of its
 	// own channel (the audit channel, for records of actions).
 	Channel string
+	// ThreadTS, if set, is the thread of Channel a Sender posts the message
+	// in when it is given no reply-to of its own (an action's record, in
+	// the thread of the alert it started from).
+	ThreadTS string
 }
 
 // render writes the doc out for both media, within Slack's limits: text

@@ -72,7 +72,7 @@ func openTopUp(acts *actions.Actions, app *bot.App, api *slack.Client, log *slog
 		}
 		// The trigger_id lasts 3 seconds: the modal opens before any call
 		// to the vendor.
-		view, err := acts.TopUpModal(c.Value, c.ChannelID)
+		view, err := acts.TopUpModal(c.Value, actions.Thread{Channel: c.ChannelID, TS: c.MessageTS})
 		if err == nil {
 			_, err = api.OpenViewContext(ctx, c.TriggerID, view)
 		}
@@ -81,13 +81,13 @@ func openTopUp(acts *actions.Actions, app *bot.App, api *slack.Client, log *slog
 		}
 	})
 	app.HandleSubmit(actions.TopUpCallbackID, func(ctx context.Context, s bot.Submission) *slack.ViewSubmissionResponse {
-		org, channel, minutes, bad := actions.SubmitTopUp(s.PrivateMetadata, s.Values)
+		org, at, minutes, bad := actions.SubmitTopUp(s.PrivateMetadata, s.Values)
 		if bad != nil {
 			return slack.NewErrorsViewSubmissionResponse(bad)
 		}
 		go func() {
-			msg := acts.TopUpPreview(ctx, actions.User{ID: s.UserID, Name: s.UserName}, org, minutes)
-			if _, err := api.PostEphemeralContext(ctx, channel, s.UserID, slack.MsgOptionText(msg.Text, false),
+			msg := acts.TopUpPreview(ctx, actions.User{ID: s.UserID, Name: s.UserName}, org, minutes, at)
+			if _, err := api.PostEphemeralContext(ctx, at.Channel, s.UserID, slack.MsgOptionText(msg.Text, false),
 				slack.MsgOptionBlocks(msg.Blocks...)); err != nil {
 				log.Error("posting the top-up preview", "error", err)
 			}

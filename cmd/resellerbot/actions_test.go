@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"sync"
@@ -362,12 +361,14 @@ func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	// A message of our own with the button, as a low-balance alert has.
-	blocks, err := json.Marshal([]slack.Block{slack.NewActionBlock("alert", actions.TopUpButton(betaID))})
+	poster := slack.New(h.slack.BotToken(), slack.OptionAPIURL(h.slack.APIURL()))
+	_, alertTS, err := poster.PostMessageContext(ctx, slacktest.DefaultChannel, slack.MsgOptionText("Beta Co is low", false),
+		slack.MsgOptionBlocks(slack.NewActionBlock("alert", actions.TopUpButton(betaID))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "topup_open", UserID: actor,
-		ChannelID: slacktest.DefaultChannel, Blocks: blocks}); err != nil {
+		ChannelID: slacktest.DefaultChannel, MessageTS: alertTS}); err != nil {
 		t.Fatal(err)
 	}
 	views, err := h.slack.WaitViews(ctx, actor, 1)
@@ -406,6 +407,14 @@ func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {
 	if a := h.answerTo(d.EnvelopeID, 1); !strings.Contains(a, "done") || betaBalance(h) != 33 {
 		t.Errorf("confirm from the modal's preview: %s; Beta Co at %v", a, betaBalance(h))
 	}
+	waitUntil(t, "the action's record in the alert's thread", 20*time.Second, func() bool {
+		for _, m := range h.slack.Thread(slacktest.DefaultChannel, alertTS) {
+			if strings.Contains(m.Text, "Top up Beta Co by 100 minutes — done") {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func TestDemoConsoleActsOnTheFakeVendor(t *testing.T) {

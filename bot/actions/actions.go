@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/resellerbot/resellerbot/bot/delivery"
@@ -42,6 +43,9 @@ type Config struct {
 	// so `resellerbot audit` can read the log while this process holds the
 	// store's lock.
 	AuditFile string
+	// Retention is how long audit records and old confirmations are kept;
+	// 0 keeps them for ever.
+	Retention time.Duration
 	// AfterChange is called after a change succeeded (to poll at once).
 	AfterChange func()
 	// Enqueued is called after audit messages went to the outbox (to
@@ -57,6 +61,8 @@ type Config struct {
 type Actions struct {
 	cfg     Config
 	allowed map[string]bool
+	// pruned is when the audit log was last pruned (Unix seconds).
+	pruned atomic.Int64
 }
 
 // User is who asked or clicked, as Slack names them.
@@ -398,7 +404,23 @@ func errText(err error) string {
 	return err.Error()
 }
 
+// pruneEvery is how often the audit log is pruned while the bot runs.
+const pruneEvery = time.Hour
+
+// prune drops what is past retention, at most once every pruneEvery.
+func (a *Actions) prune() error {
+	now := a.cfg.Now()
+	last := a.pruned.Load()
+	if a.cfg.Retention <= 0 || now.Unix()-last < int64(pruneEvery/time.Second) || !a.pruned.CompareAndSwap(last, now.Unix()) {
+		return nil
+	}
+	return a.cfg.Store.PruneActions(now.Add(-a.cfg.Retention))
+}
+
 func (a *Actions) enqueued(n int) {
+	if err := a.prune(); err != nil {
+		a.cfg.Logger.Error("pruning the audit log", "error", err)
+	}
 	if n > 0 && a.cfg.Enqueued != nil {
 		a.cfg.Enqueued()
 	}

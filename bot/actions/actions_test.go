@@ -135,7 +135,7 @@ func TestAuditFileMirrorsTheStore(t *testing.T) {
 		t.Errorf("newest record %q; want eve's refusal", actions.FormatRecord(fromStore[0]))
 	}
 	t.Run("start-up rewrites the file from the store", func(t *testing.T) {
-		if err := a.Start(time.Hour); err != nil {
+		if err := a.Start(); err != nil {
 			t.Fatal(err)
 		}
 		again, err := actions.ReadAuditFile(actions.AuditFile(st.Path()), time.Time{})
@@ -143,4 +143,29 @@ func TestAuditFileMirrorsTheStore(t *testing.T) {
 			t.Fatalf("%d records after Start, %v", len(again), err)
 		}
 	})
+}
+
+func TestAuditLogIsKeptForItsRetention(t *testing.T) {
+	_, srv, st := newActions(t)
+	client, err := omni.NewClient(srv.URL, omnitest.DefaultAPIKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a := actions.New(actions.Config{Vendor: client, Store: st, Retention: 24 * time.Hour, Now: clock,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	a.Handle(context.Background(), ana, "/audit", "") // refused: nobody is allowed
+	mu.Lock()
+	now = now.Add(25 * time.Hour)
+	mu.Unlock()
+	a.Handle(context.Background(), ana, "/credits", "")
+	recs, err := st.Audit(0)
+	if err != nil || len(recs) != 1 || !recs[0].At.Equal(clock()) {
+		t.Fatalf("records %+v, %v; want only the one within a day", recs, err)
+	}
 }

@@ -75,13 +75,11 @@ func (a *Actions) mirror(rec store.AuditRecord) {
 	}
 }
 
-// Start prunes the audit log to retention, rewrites the audit file from the
-// store, and resolves what a crash interrupted (see Resolve's caller).
-func (a *Actions) Start(retention time.Duration) error {
-	if retention > 0 {
-		if err := a.cfg.Store.PruneActions(a.cfg.Now().Add(-retention)); err != nil {
-			return err
-		}
+// Start prunes the audit log to Config.Retention and rewrites the audit
+// file from the store. Call it once, before Resolve.
+func (a *Actions) Start() error {
+	if err := a.prune(); err != nil {
+		return err
 	}
 	if a.cfg.AuditFile == "" {
 		return nil

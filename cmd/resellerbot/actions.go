@@ -24,13 +24,13 @@ func newActions(cfg *config.Config, client *omni.Client, st *store.Store, log *s
 	pollNow, kick func()) *actions.Actions {
 	return actions.New(actions.Config{Vendor: client, Store: st, AllowedUserIDs: cfg.Actions.AllowedUserIDs,
 		MaxTopupMinutes: cfg.Actions.MaxTopupMinutes, AuditChannel: cfg.Slack.AuditChannel,
-		AuditFile: actions.AuditFile(st.Path()), AfterChange: pollNow, Enqueued: kick, Now: now, Logger: log})
+		AuditFile: actions.AuditFile(st.Path()), Retention: cfg.Store.AuditRetention.D(), AfterChange: pollNow, Enqueued: kick, Now: now, Logger: log})
 }
 
 // startActions prunes and mirrors the audit log and settles what a crash
 // interrupted, then routes the action commands and buttons of app to acts.
 func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions, app *bot.App, api *slack.Client, log *slog.Logger) error {
-	if err := acts.Start(cfg.Store.AuditRetention.D()); err != nil {
+	if err := acts.Start(); err != nil {
 		return err
 	}
 	if err := acts.Resolve(ctx); err != nil {

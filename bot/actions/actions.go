@@ -164,7 +164,7 @@ func (a *Actions) handle(ctx context.Context, u User, command, text string, thre
 	cmd := strings.TrimPrefix(strings.ToLower(strings.TrimSpace(command)), "/")
 	via := strings.TrimSpace("/" + cmd + " " + strings.TrimSpace(text))
 	if !a.Allowed(u.ID) {
-		a.record(store.AuditRecord{UserID: u.ID, UserName: u.Name, Via: via, Action: cmd, Result: "refused: not in actions.allowed_user_ids"})
+		a.refused(store.AuditRecord{UserID: u.ID, UserName: u.Name, Via: via, Action: cmd})
 		return render.ActionNotice("You may not use "+"/"+cmd, nil,
 			"Changes from Slack are limited to the users in actions.allowed_user_ids. Nothing was changed.")
 	}
@@ -304,6 +304,14 @@ func (a *Actions) record(rec store.AuditRecord, announce ...render.Message) {
 	}
 	a.mirror(rec)
 	a.enqueued(len(announce))
+}
+
+// refused records, and announces, an attempt by a user not allowed: who
+// tries to move money without the right is worth knowing about.
+func (a *Actions) refused(rec store.AuditRecord) {
+	rec.Result = "refused: not in actions.allowed_user_ids"
+	a.record(rec, render.ActionNotice(fmt.Sprintf("Refused: @%s (%s) tried %s", rec.UserName, rec.UserID, rec.Via), nil,
+		"Only the users in actions.allowed_user_ids may act. Nothing was changed."))
 }
 
 func (a *Actions) outgoing(thread Thread, msgs []render.Message) []store.Outgoing {

@@ -23,8 +23,7 @@ var ConfirmActionIDs = []string{"topup_confirm", "revert_confirm", "concurrency_
 func (a *Actions) Click(ctx context.Context, u User, actionID, id string) render.Message {
 	rec := store.AuditRecord{UserID: u.ID, UserName: u.Name, Via: actionID, Confirmation: id}
 	if !a.Allowed(u.ID) {
-		rec.Result = "refused: not in actions.allowed_user_ids"
-		a.record(rec)
+		a.refused(rec)
 		return render.ActionNotice("You may not confirm changes", nil, "Nothing was changed.")
 	}
 	to := store.Confirmed

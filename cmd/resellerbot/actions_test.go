@@ -219,6 +219,8 @@ func TestActionRefusals(t *testing.T) {
 	if !containsAll(string(audit.Blocks), []string{"U0OUTSIDER", "refused", "cancelled", "expired"}) {
 		t.Errorf("/audit misses the refusals: %s", audit.Blocks)
 	}
+	h.auditPosted("Refused:", "U0OUTSIDER", "/topup beta 100")
+	h.auditPosted("Refused:", "U0OUTSIDER", "topup_confirm")
 }
 
 func TestActionConfirmPreviewsAgainWhenTheRateMoved(t *testing.T) {
@@ -360,6 +362,7 @@ func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {
 	h, _ := newActionHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	h.auditPosted("Low balance", "Beta Co") // the first poll is stored: the modal names the org
 	// A message of our own with the button, as a low-balance alert has.
 	poster := slack.New(h.slack.BotToken(), slack.OptionAPIURL(h.slack.APIURL()))
 	_, alertTS, err := poster.PostMessageContext(ctx, slacktest.DefaultChannel, slack.MsgOptionText("Beta Co is low", false),

@@ -66,7 +66,7 @@ func (a *Actions) Click(ctx context.Context, u User, actionID, id string) render
 		fresh.Via, fresh.Thread = p.Via, p.Thread
 		return a.preview(u, fresh, "The org's rate or balance changed since the last preview: check the figures again.")
 	}
-	return a.execute(ctx, c.ID, rec, p, u)
+	return a.execute(ctx, c.ID, rec, p)
 }
 
 // args are the command arguments that plan p again.
@@ -137,7 +137,7 @@ func resultTitle(p plan, outcome string) string {
 }
 
 // execute makes the change at the vendor and settles it.
-func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord, p plan, u User) render.Message {
+func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord, p plan) render.Message {
 	var facts []render.Fact
 	var err error
 	outcome := "done"

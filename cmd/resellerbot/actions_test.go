@@ -53,6 +53,8 @@ func newActionHarness(t *testing.T, configure ...func(*config.Config)) (*harness
 	}}, configure...)...)
 	clock := &testClock{}
 	h.now = clock.now
+	// A member Slack knows, so only actions.allowed_user_ids refuses them.
+	h.slack.SetUser(slacktest.User{ID: outsider, Name: "outsider", RealName: "Out Sider"})
 	if err := h.omni.SetBalance(betaID, 13); err != nil {
 		t.Fatal(err)
 	}

@@ -49,6 +49,10 @@ type Confirmation struct {
 	At     time.Time `json:"at,omitzero"`
 	// Outcome is the answer given once settled.
 	Outcome string `json:"outcome,omitempty"`
+	// Mark is what the caller noted after claiming it and before acting
+	// (for a credit move, the newest credit log's ID then), for finding
+	// out after a crash what the act did.
+	Mark int64 `json:"mark,omitempty"`
 }
 
 // AuditRecord is one attempt to act, whatever came of it. It holds no
@@ -133,6 +137,18 @@ func (s *Store) Claim(id string, to ConfirmState, by, byName string, at time.Tim
 		return putConfirmation(tx, &c)
 	})
 	return c, won, err
+}
+
+// SetMark notes mark on a claimed confirmation; see Confirmation.Mark.
+func (s *Store) SetMark(id string, mark int64) error {
+	return s.update(func(tx *bolt.Tx) error {
+		c, err := getConfirmation(tx, id)
+		if err != nil {
+			return err
+		}
+		c.Mark = mark
+		return putConfirmation(tx, &c)
+	})
 }
 
 // Settle records a confirmation's outcome together with its audit record

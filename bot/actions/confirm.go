@@ -143,6 +143,7 @@ func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord,
 	outcome := "done"
 	switch p.Kind {
 	case "topup", "revert":
+		a.markLogs(ctx, id)
 		var r *omni.CreditResult
 		if p.Kind == "topup" {
 			r, err = a.cfg.Vendor.Transfer(ctx, omni.TransferRequest{OrgID: p.OrgID, Minutes: p.Minutes, CostPerMin: p.CostPerMin})
@@ -189,7 +190,7 @@ func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord,
 	case err == nil:
 	case errors.Is(err, omni.ErrOutcomeUnknown) && (p.Kind == "topup" || p.Kind == "revert"):
 		rec.VendorMessage = errText(err)
-		outcome, facts = a.reconcile(ctx, p, a.claimedAt(id))
+		outcome, facts = a.reconcile(ctx, p, a.claimed(id))
 	case errors.Is(err, omni.ErrOutcomeUnknown):
 		rec.VendorMessage = errText(err)
 		outcome = "unknown: the vendor's answer was lost; check the org with /org"
@@ -204,12 +205,28 @@ func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord,
 	return m
 }
 
-func (a *Actions) claimedAt(id string) time.Time {
+// claimed is confirmation id as stored, or, should it not read back, one
+// claimed an hour ago: a wide window to look for its credit move in.
+func (a *Actions) claimed(id string) store.Confirmation {
 	c, err := a.cfg.Store.GetConfirmation(id)
 	if err != nil || c.At.IsZero() {
-		return a.cfg.Now().Add(-time.Hour)
+		return store.Confirmation{ID: id, At: a.cfg.Now().Add(-time.Hour)}
 	}
-	return c.At
+	return c
+}
+
+// markLogs notes the newest credit log's ID on a claimed confirmation
+// before its credit move, so that a lost answer is looked for only among
+// later entries, never mistaken for an earlier move of the same amount.
+// Without it (the logs could not be read) the time window alone decides.
+func (a *Actions) markLogs(ctx context.Context, id string) {
+	page, err := a.cfg.Vendor.CreditLogs(ctx, omni.CreditLogsRequest{Page: 1, PageSize: 1})
+	if err != nil || len(page.Logs) == 0 {
+		return
+	}
+	if err := a.cfg.Store.SetMark(id, page.Logs[0].ID); err != nil {
+		a.cfg.Logger.Warn("noting the newest credit log", "error", err)
+	}
 }
 
 func labels(keys []string) string {
@@ -236,7 +253,7 @@ func (a *Actions) Resolve(ctx context.Context) error {
 		outcome, facts := "unknown: interrupted by a restart; check /credits and /org", []render.Fact(nil)
 		switch p.Kind {
 		case "topup", "revert":
-			outcome, facts = a.reconcile(ctx, p, c.At)
+			outcome, facts = a.reconcile(ctx, p, c)
 		default:
 			if fresh, msg := a.plan(ctx, p.Kind, p.args()); msg == nil && !moved(appliedPlan(p), fresh) {
 				outcome = "done (found applied after a restart)"

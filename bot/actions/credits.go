@@ -10,6 +10,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/bot/render"
 	"github.com/resellerbot/resellerbot/omni"
+	"github.com/resellerbot/resellerbot/store"
 )
 
 // priceMove asks the vendor what a top-up or revert would do.
@@ -88,10 +89,12 @@ const reconcileWindow = 2 * time.Minute
 
 // reconcile decides whether a credit move whose answer was lost happened,
 // from the vendor's credit logs: an entry of its kind, for its org and
-// amount, dated after it was confirmed. Another move of the same org and
-// amount in that minute would be mistaken for it; it is left at that, as
-// the message then says "done" for a move that did happen.
-func (a *Actions) reconcile(ctx context.Context, p plan, since time.Time) (string, []render.Fact) {
+// amount, dated after it was confirmed and newer than the entry noted just
+// before the call (Confirmation.Mark; log IDs grow). When no mark could be
+// noted, another move of the same org and amount in the window would be
+// mistaken for it.
+func (a *Actions) reconcile(ctx context.Context, p plan, c store.Confirmation) (string, []render.Fact) {
+	since := c.At
 	kind := omni.LogTransfer
 	if p.Kind == "revert" {
 		kind = omni.LogRevert
@@ -110,7 +113,7 @@ func (a *Actions) reconcile(ctx context.Context, p plan, since time.Time) (strin
 			if kind == omni.LogRevert {
 				org = l.From
 			}
-			if l.Type == kind && org.ID == p.OrgID && math.Abs(l.Credit-p.Amount) < 0.0005 && !l.Date.Before(from) {
+			if l.Type == kind && org.ID == p.OrgID && math.Abs(l.Credit-p.Amount) < 0.0005 && !l.Date.Before(from) && l.ID > c.Mark {
 				after, reseller := l.ToAfter, l.FromAfter
 				if kind == omni.LogRevert {
 					after, reseller = l.FromAfter, l.ToAfter

@@ -246,31 +246,42 @@ func TestActionTransferWhoseAnswerWasLost(t *testing.T) {
 		fault omnitest.Fault
 		want  string
 		moves int
+		// logsDown fails the credit logs; twice makes the same top-up
+		// succeed first, a moment before.
+		logsDown, twice bool
 	}{
 		{"applied but answered 502 is found in the credit logs as done",
 			omnitest.Fault{Endpoint: omnitest.TransferPath, AfterApply: true, Status: http.StatusBadGateway, Times: 1},
-			"done (found in the credit logs", 1},
+			"done (found in the credit logs", 1, false, false},
 		{"refused with a 502 before applying is not done and safe to retry",
 			omnitest.Fault{Endpoint: omnitest.TransferPath, Status: http.StatusBadGateway, Times: 1},
-			"not done: safe to try again", 0},
+			"not done: safe to try again", 0, false, false},
 		{"credit logs that cannot be read leave it unknown",
 			omnitest.Fault{Endpoint: omnitest.TransferPath, AfterApply: true, Status: http.StatusBadGateway, Times: 1},
-			"unknown: check /credits", 1},
+			"unknown: check /credits", 1, true, false},
+		{"the same top-up done a moment before is not mistaken for the lost one",
+			omnitest.Fault{Endpoint: omnitest.TransferPath, Status: http.StatusBadGateway, Times: 1},
+			"not done: safe to try again", 1, false, true},
 	}
-	for i, tt := range tests {
+	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, _ := newActionHarness(t)
+			calls := int64(1)
+			if tt.twice {
+				h.click(actor, "topup_confirm", h.preview(actor, "/topup", "beta 100"))
+				calls = 2
+			}
 			p := h.preview(actor, "/topup", "beta 100")
 			h.omni.Fail(tt.fault)
-			if i == 2 {
+			if tt.logsDown {
 				h.omni.Fail(omnitest.Fault{Endpoint: omnitest.CreditLogsPath, Status: http.StatusInternalServerError})
 			}
 			_, a := h.click(actor, "topup_confirm", p)
 			if !strings.Contains(a, tt.want) {
 				t.Errorf("answer: %s; want %q", a, tt.want)
 			}
-			if n := h.omni.Calls(omnitest.TransferPath); n != 1 {
-				t.Errorf("%d transfer requests; a money call must never be retried", n)
+			if n := h.omni.Calls(omnitest.TransferPath); n != calls {
+				t.Errorf("%d transfer requests, want %d; a money call must never be retried", n, calls)
 			}
 			if n := len(h.omni.CreditLogs()); n != tt.moves {
 				t.Errorf("%d transfers happened, want %d", n, tt.moves)

@@ -88,8 +88,18 @@ func New(cfg Config) *Actions {
 	return a
 }
 
-// Commands are the slash commands Actions answer, with their usage.
-var Commands = []render.Fact{
+// Commands returns the slash commands Actions answer ("/topup"), in the
+// order help lists them.
+func Commands() []string {
+	names := make([]string, len(usage))
+	for i, u := range usage {
+		names[i] = u.Label
+	}
+	return names
+}
+
+// usage is each command with its usage line.
+var usage = [...]render.Fact{
 	{Label: "/topup", Value: "/topup ORG MINUTES — sell minutes to an org"},
 	{Label: "/revert", Value: "/revert ORG MINUTES — take unused minutes back"},
 	{Label: "/concurrency", Value: "/concurrency ORG LIMIT — set an org's concurrent calls"},
@@ -104,12 +114,12 @@ func (a *Actions) Allowed(userID string) bool { return a.allowed[userID] }
 
 // Help lists the action commands, marking those u may use.
 func (a *Actions) Help(u User) render.Message {
-	lines := make([]string, len(Commands))
+	lines := make([]string, len(usage))
 	mark := "  (you may use this)"
 	if !a.Allowed(u.ID) {
 		mark = "  (not for you: ask an admin to add you to actions.allowed_user_ids)"
 	}
-	for i, c := range Commands {
+	for i, c := range usage {
 		lines[i] = c.Value + mark
 	}
 	return render.ActionList("Actions", lines, "Every change is previewed and happens only when you confirm it.")
@@ -186,7 +196,7 @@ func (a *Actions) handle(ctx context.Context, u User, command, text string, thre
 // plan parses and prices a change, or returns the answer that refuses it.
 func (a *Actions) plan(ctx context.Context, cmd string, args []string) (plan, *render.Message) {
 	usage := func() (plan, *render.Message) {
-		for _, c := range Commands {
+		for _, c := range usage {
 			if c.Label == "/"+cmd {
 				m := render.ActionNotice("Usage: "+c.Value, nil, "")
 				return plan{}, &m

@@ -13,9 +13,11 @@ import (
 	"github.com/resellerbot/resellerbot/store"
 )
 
-// ConfirmActionIDs are the action_ids of the confirm buttons, one a kind
-// of change; the Cancel button's is render.CancelActionID.
-var ConfirmActionIDs = []string{"topup_confirm", "revert_confirm", "concurrency_confirm", "access_confirm", "expiry_confirm"}
+// ConfirmActionIDs returns the action_ids of the confirm buttons, one a
+// kind of change; the Cancel button's is render.CancelActionID.
+func ConfirmActionIDs() []string {
+	return []string{"topup_confirm", "revert_confirm", "concurrency_confirm", "access_confirm", "expiry_confirm"}
+}
 
 // Click answers a press of a confirm or cancel button (actionID) on the
 // preview whose confirmation is id. Only the first press of a preview

@@ -15,9 +15,6 @@ import (
 	"github.com/resellerbot/resellerbot/store"
 )
 
-// actionCommands are the slash commands bot/actions answers.
-var actionCommands = []string{"/topup", "/revert", "/concurrency", "/access", "/expiry", "/credits", "/audit"}
-
 // newActions makes the actions of issue 12 for a store and API client.
 // pollNow polls at once after a change; kick delivers the outbox now.
 func newActions(cfg *config.Config, client *omni.Client, st *store.Store, log *slog.Logger, now func() time.Time,
@@ -36,7 +33,7 @@ func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions
 	if err := acts.Resolve(ctx); err != nil {
 		log.Error("resolving actions a restart interrupted", "error", err)
 	}
-	for _, name := range actionCommands {
+	for _, name := range actions.Commands() {
 		app.HandleCommand(name, func(ctx context.Context, c bot.Command) []render.Message {
 			return []render.Message{acts.Handle(ctx, actions.User{ID: c.UserID, Name: c.UserName}, c.Name, c.Text)}
 		})
@@ -44,7 +41,7 @@ func startActions(ctx context.Context, cfg *config.Config, acts *actions.Actions
 	app.HandleHelp(func(_ context.Context, userID string) render.Message {
 		return acts.Help(actions.User{ID: userID})
 	})
-	for _, id := range append(actions.ConfirmActionIDs, render.CancelActionID) {
+	for _, id := range append(actions.ConfirmActionIDs(), render.CancelActionID) {
 		app.HandleClick(id, func(ctx context.Context, c bot.Click) {
 			msg := acts.Click(ctx, actions.User{ID: c.UserID, Name: c.UserName}, c.ActionID, c.Value)
 			if c.ResponseURL == "" {

@@ -42,7 +42,7 @@ func demoActions(console *bot.Console, client *omni.Client, st *store.Store, log
 			return acts.Click(ctx, demoUser, action, id), true
 		case name == "/help":
 			return render.Message{Plain: render.Help().Plain + "\n" + acts.Help(demoUser).Plain}, true
-		case !slices.Contains(actionCommands, name):
+		case !slices.Contains(actions.Commands(), name):
 			return render.Message{}, false
 		}
 		m := acts.Handle(ctx, demoUser, name, args)

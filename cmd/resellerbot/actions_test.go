@@ -475,3 +475,25 @@ func TestHelpListsTheActionsMarkingThoseTheAskerMayUse(t *testing.T) {
 		})
 	}
 }
+
+func TestActionRecordsGoToTheAuditChannel(t *testing.T) {
+	const auditChannel = "C0AUDIT"
+	h, _ := newActionHarness(t, func(c *config.Config) { c.Slack.AuditChannel = auditChannel })
+	h.slack.SetChannel(auditChannel, true)
+	if _, a := h.click(actor, "topup_confirm", h.preview(actor, "/topup", "beta 100")); !strings.Contains(a, "done") {
+		t.Fatalf("top-up: %s", a)
+	}
+	waitUntil(t, "the record in the audit channel", 20*time.Second, func() bool {
+		for _, m := range h.slack.Messages(auditChannel) {
+			if strings.Contains(m.Text, "Top up Beta Co by 100 minutes — done") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, m := range h.slack.Messages(slacktest.DefaultChannel) {
+		if strings.Contains(m.Text, "Top up Beta Co") {
+			t.Errorf("the record went to the alert channel too: %s", m.Text)
+		}
+	}
+}

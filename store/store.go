@@ -1,6 +1,7 @@
 // Package store keeps resellerbot's state in one bbolt file: the latest
 // snapshot of the reseller, a bounded history of earlier ones, the alert
-// state, and the outbox of messages not yet delivered.
+// state, the outbox of messages not yet delivered, and the confirmations
+// and audit log of actions taken from Slack (actions.go).
 //
 // Everything one poll changes is written in one transaction, so a crash
 // leaves either the whole poll or none of it. The alert state and outbox

@@ -28,6 +28,7 @@ type App struct {
 	routes    interactions
 	guests    *guests
 	after     AfterCommand
+	hooks     commandHooks
 }
 
 // NewApp returns an App answering with commands.
@@ -200,7 +201,14 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 		return
 	}
 	log.Info("command")
+	if h := a.hooks.command(cmd.Command); h != nil {
+		a.hookedCommand(ctx, client, req, cmd, h)
+		return
+	}
 	msgs := a.commands.Handle(cmd.Command, cmd.Text)
+	if h := a.hooks.helpHandler(); h != nil && isHelp(cmd.Command, cmd.Text) {
+		msgs = append(msgs, h(ctx, cmd.UserID))
+	}
 	first, rest := msgs[0], msgs[1:]
 	payload := ackPayload(first)
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not

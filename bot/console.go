@@ -18,10 +18,20 @@ import (
 // shows. It is safe for concurrent use; output from alerts and answers does
 // not interleave.
 type Console struct {
-	mu   sync.Mutex
-	out  io.Writer
-	sent int
+	mu      sync.Mutex
+	out     io.Writer
+	sent    int
+	actions ConsoleHandler
 }
+
+// ConsoleHandler answers a console line the read-only commands do not
+// know, such as an action command or "confirm"; ok is false for a line it
+// does not know either.
+type ConsoleHandler func(ctx context.Context, command, args string) (answer render.Message, ok bool)
+
+// HandleOther routes the lines the read-only commands do not know to h.
+// Call it before Serve.
+func (c *Console) HandleOther(h ConsoleHandler) { c.actions = h }
 
 // NewConsole returns a Console writing to out.
 func NewConsole(out io.Writer) *Console { return &Console{out: out} }
@@ -84,6 +94,15 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, cmds *commands.Comman
 				return nil
 			case "org", "orgs", "digest":
 			default:
+				if c.actions != nil {
+					// Actions may call the vendor: not under the lock.
+					if answer, ok := c.actions(ctx, cmd, args); ok {
+						c.mu.Lock()
+						c.printf("\n── %s %s\n%s", text, strings.Repeat("─", max(0, 60-len(text))), answer.Plain)
+						c.mu.Unlock()
+						continue
+					}
+				}
 				cmd, args = "/org", "help"
 			}
 			c.mu.Lock()

@@ -34,6 +34,9 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 	if len(m.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
 	}
+	if replyTo == "" {
+		replyTo = m.ThreadTS
+	}
 	if replyTo != "" {
 		opts = append(opts, slack.MsgOptionTS(replyTo))
 	}

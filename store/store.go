@@ -136,6 +136,9 @@ func (s *Store) init() error {
 				return fmt.Errorf("store: %w", err)
 			}
 		}
+		if err := actionBuckets(tx); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		if id := meta.Get(keyStoreID); id != nil {
 			s.id = string(id)

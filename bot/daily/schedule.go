@@ -81,7 +81,7 @@ func (p *Poster) Post(ctx context.Context, due, now time.Time) error {
 	}
 	m := render.DailyDigest(o)
 	m.Channel = p.Channel
-	out, err := delivery.PlanMessage(m)
+	out, err := delivery.Encode(m)
 	if err != nil {
 		return err
 	}

@@ -34,19 +34,21 @@ type entry struct {
 // without its Key, which is the outbox's own. slack.Blocks decodes each
 // block into its type.
 type stored struct {
-	Text    string       `json:"text"`
-	Blocks  slack.Blocks `json:"blocks"`
-	Plain   string       `json:"plain"`
-	Channel string       `json:"channel,omitempty"`
+	Text     string       `json:"text"`
+	Blocks   slack.Blocks `json:"blocks"`
+	Plain    string       `json:"plain"`
+	Channel  string       `json:"channel,omitempty"`
+	ThreadTS string       `json:"thread_ts,omitempty"`
 }
 
 // storing is stored for encoding: the blocks as they are, since
 // slack.Blocks' own encoding costs a second pass over them.
 type storing struct {
-	Text    string        `json:"text"`
-	Blocks  []slack.Block `json:"blocks"`
-	Plain   string        `json:"plain"`
-	Channel string        `json:"channel,omitempty"`
+	Text     string        `json:"text"`
+	Blocks   []slack.Block `json:"blocks"`
+	Plain    string        `json:"plain"`
+	Channel  string        `json:"channel,omitempty"`
+	ThreadTS string        `json:"thread_ts,omitempty"`
 }
 
 // Plan renders one poll's events as outbox messages: a card each for a few,
@@ -58,7 +60,9 @@ func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
 	out := make([]store.Outgoing, len(batches))
 	for i := range batches {
 		b := &batches[i]
-		body, err := encodeEntry(b.Render(polledAt), len(b.Events), b.Part, b.Parts)
+		m := b.Render(polledAt)
+		body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain},
+			Events: len(b.Events), Part: b.Part, Parts: b.Parts})
 		if err != nil {
 			return nil, err
 		}
@@ -70,22 +74,20 @@ func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
 	return out, nil
 }
 
-// PlanMessage makes one rendered message, such as the daily digest, an
-// outbox message.
-func PlanMessage(m render.Message) (store.Outgoing, error) {
-	body, err := encodeEntry(m, 0, 0, 0)
+// Encode makes a rendered message an outbox message, for messages that are
+// no poll's, such as the audit record of an action.
+func Encode(m render.Message) (store.Outgoing, error) {
+	body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain, Channel: m.Channel, ThreadTS: m.ThreadTS}})
 	return store.Outgoing{Body: body, ReplyTo: -1}, err
 }
 
-func encodeEntry(m render.Message, events, part, parts int) ([]byte, error) {
+func encode(e entry) ([]byte, error) {
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
 	// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
 	// only make it longer.
 	enc.SetEscapeHTML(false)
-	err := enc.Encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain, Channel: m.Channel},
-		Events: events, Part: part, Parts: parts})
-	if err != nil {
+	if err := enc.Encode(e); err != nil {
 		return nil, fmt.Errorf("delivery: encode message: %w", err)
 	}
 	return body.Bytes(), nil
@@ -109,7 +111,7 @@ func decode(body []byte, now time.Time) (decoded, error) {
 		return decoded{}, fmt.Errorf("delivery: outbox message is not a message: %w", err)
 	}
 	if m := e.Message; m != nil && m.Text != "" {
-		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain, Channel: m.Channel},
+		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain, Channel: m.Channel, ThreadTS: m.ThreadTS},
 			events: e.Count, part: e.Part, parts: e.Parts}, nil
 	}
 	if len(e.Batch.Events) == 0 {

@@ -225,9 +225,14 @@ type Message struct {
 	// Key identifies an alert message across restarts, so a Sender can
 	// find it again (see delivery.Finder); empty for command answers.
 	Key string
-	// Channel is where a Sender posts it; "" is the Sender's own channel
-	// (the alert channel). The daily digest may go elsewhere.
+	// Channel, if set, is where a Sender posts the message instead of its
+	// own channel (the alert channel): the daily digest's channel, the
+	// audit channel for records of actions.
 	Channel string
+	// ThreadTS, if set, is the thread of Channel a Sender posts the message
+	// in when it is given no reply-to of its own (an action's record, in
+	// the thread of the alert it started from).
+	ThreadTS string
 }
 
 // render writes the doc out for both media, within Slack's limits: text

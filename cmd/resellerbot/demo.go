@@ -91,7 +91,8 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	console.Println(fmt.Sprintf("resellerbot demo: a fake OmniDimension API (%s) with %d orgs, polled every %s.\n"+
 		"Balances burn down, users and orgs come and go, permissions flip, the API fails for a while:\n"+
 		"every kind of alert prints below within about a minute.\n"+
-		"Type /orgs, /orgs low, /org acme, /digest or help. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
+		"Type /orgs, /orgs low, /org acme, /digest or help. Act too: /topup beta 100, then confirm;\n"+
+		"/access beta demo2 leads on; /credits; /audit. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
 
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -109,6 +110,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	}
 	defer stopPolling()
 
+	demoActions(console, client, st, log, func() { go poller.Poll(ctx) }, deliverer.Kick)
 	select {
 	case <-firstPoll:
 	case <-ctx.Done():

@@ -32,6 +32,7 @@ Usage:
   resellerbot poll  --config FILE [--dry-run] [--json]
                                                  one poll cycle, alerts to stdout
   resellerbot check --config FILE                validate config, API key and Slack tokens
+  resellerbot audit --config FILE [--json]      the log of actions taken from Slack
   resellerbot healthcheck [--url URL]            probe /healthz (for container health checks)
   resellerbot version
 
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, e env) int {
 		err = cmdPoll(ctx, args[1:], e)
 	case "check":
 		err = cmdCheck(ctx, args[1:], e)
+	case "audit":
+		err = cmdAudit(ctx, args[1:], e)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, args[1:], e)
 	case "version", "--version", "-version":

@@ -725,6 +725,14 @@ func TestSlackManifest(t *testing.T) {
 		"/orgs":   {"Every org, riskiest first", "[low] [page N]"},
 		"/org":    {"One org and all its users", "NAME or ID"},
 		"/digest": {"The daily digest, now", ""},
+		// The actions of issue 12.
+		"/topup":       {"Sell minutes to an org (previewed, confirmed)", "ORG MINUTES"},
+		"/revert":      {"Take unused minutes back from an org", "ORG MINUTES"},
+		"/concurrency": {"Set an org's concurrent call limit", "ORG LIMIT"},
+		"/access":      {"Switch one dashboard menu of a user", "ORG USER FLAG on|off"},
+		"/expiry":      {"Set or clear a user's expiry", "ORG USER YYYY-MM-DD|never"},
+		"/credits":     {"The vendor's credit logs, newest first", "[ORG] [page N]"},
+		"/audit":       {"What was changed from Slack", "[page N]"},
 	}
 	got := map[string][2]string{}
 	for _, c := range m.Features.SlashCommands {

@@ -44,6 +44,8 @@ func cmdRun(ctx context.Context, args []string, e env) error {
 type runHooks struct {
 	// ready is called once everything has started.
 	ready func(*botRuntime)
+	// now, if set, is the actions' clock, so tests can expire previews.
+	now func() time.Time
 }
 
 // botRuntime is a running bot's parts, for the HTTP endpoints and tests.
@@ -104,6 +106,20 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	now := time.Now
+	if hooks != nil && hooks.now != nil {
+		now = hooks.now
+	}
+	acts := newActions(cfg, client.Client, st, log, now, func() {
+		go func() {
+			pollCtx, done := context.WithTimeout(ctx, pollTimeout(cfg))
+			defer done()
+			poller.Poll(pollCtx)
+		}()
+	}, deliverer.Kick)
+	if err := startActions(ctx, cfg, acts, app, api, log); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	goRun := func(name string, fn func(context.Context) error) {
 		wg.Add(1)

@@ -32,6 +32,8 @@ type harness struct {
 	cancel context.CancelFunc
 	done   chan error
 	rt     *botRuntime
+	// now, if set, is the actions' clock.
+	now func() time.Time
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger and the test at once.
@@ -92,7 +94,7 @@ func (h *harness) start() {
 	log := slog.New(&redactHandler{Handler: slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}),
 		redact: redact.New(h.cfg.Secrets()...)})
 	go func() {
-		h.done <- runBot(ctx, h.cfg, log, &runHooks{ready: func(rt *botRuntime) { ready <- rt }})
+		h.done <- runBot(ctx, h.cfg, log, &runHooks{ready: func(rt *botRuntime) { ready <- rt }, now: h.now})
 	}()
 	select {
 	case h.rt = <-ready:

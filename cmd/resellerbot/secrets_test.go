@@ -84,7 +84,8 @@ func newSecRig(t *testing.T, inline bool, mode os.FileMode) *secRig {
 		content += "  app_token: " + secInlineApp + "\n  bot_token: \"" + secInlineBot + "\"\n"
 	}
 	content += "store:\n  path: " + filepath.Join(r.dir, "bot.db") + "\npoll:\n  interval: 1s\n" +
-		"http:\n  listen: " + r.listen + "\n"
+		"http:\n  listen: " + r.listen + "\n" +
+		"actions:\n  allowed_user_ids: [" + slacktest.DefaultUserID + "]\n"
 	if err := os.WriteFile(r.path, []byte(content), mode); err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +241,7 @@ func TestSecretsNeverShow(t *testing.T) {
 			}
 			r.note("slash command answer", resp.Text+string(resp.Blocks)+string(resp.Raw))
 			waitUntil(t, "the echoing polls", 10*time.Second, func() bool { return r.omni.PendingFaults() == 0 })
+			r.actionsSeen(ctx, apiKey)
 			r.note("/metrics", get(t, "http://"+r.listen+"/metrics"))
 			r.note("/readyz", get(t, "http://"+r.listen+"/readyz"))
 			if code, out, errOut := r.cmd("", "healthcheck", "--url", "http://"+r.listen+"/healthz"); code != exitOK || out != "ok\n" {
@@ -263,6 +265,12 @@ func TestSecretsNeverShow(t *testing.T) {
 
 			if db, err := os.ReadFile(filepath.Join(r.dir, "bot.db")); err == nil {
 				r.note("store file", string(db))
+			}
+			if code, out, errOut := r.cmd("", "audit", "--config", r.path); code != exitOK || !strings.Contains(out, "topup_confirm") {
+				t.Errorf("audit with the bot stopped: exit %d\n%s\n%s", code, out, errOut)
+			}
+			if f, err := os.ReadFile(filepath.Join(r.dir, "bot.db.audit.jsonl")); err == nil {
+				r.note("audit file", string(f))
 			}
 			r.slackSeen()
 			r.noSecrets()
@@ -366,5 +374,36 @@ func TestSecretsEchoedWithEscapesNeverShow(t *testing.T) {
 	}
 	if !strings.Contains(notice.Text, "bad key [redacted]") {
 		t.Errorf("the outage notice does not show the vendor's message, redacted: %s", notice.Text)
+	}
+}
+
+// actionsSeen tops up an org from Slack against a vendor that first echoes
+// the key in its refusal, and exports the audit log while the bot runs,
+// recording all of it.
+func (r *secRig) actionsSeen(ctx context.Context, apiKey string) {
+	t := r.t
+	t.Helper()
+	for i, echo := range []bool{true, false} {
+		preview, err := r.slack.SlashCommand(ctx, slacktest.SlashCommand{Command: "/topup", Text: "beta 10"})
+		if err != nil || !strings.Contains(string(preview.Blocks), "topup_confirm") {
+			t.Fatalf("/topup beta 10: %v %s", err, preview.Blocks)
+		}
+		r.note("slash command answer", preview.Text+string(preview.Blocks)+string(preview.Raw))
+		if echo {
+			r.omni.Fail(omnitest.Fault{Endpoint: omnitest.TransferPath, Status: 400, Times: 1,
+				Body: []byte(`{"success": false, "error": "bad key ` + apiKey + `"}`)})
+		}
+		d, err := r.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "topup_confirm", Blocks: preview.Blocks, Ephemeral: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the answer to the confirm", 10*time.Second, func() bool { return len(r.slack.ResponseURLPosts(d.EnvelopeID)) > 0 })
+		if n := r.omni.Calls(omnitest.TransferPath); n != int64(i+1) {
+			t.Fatalf("%d transfer requests after %d confirms", n, i+1)
+		}
+	}
+	code, out, errOut := r.cmd("", "audit", "--config", r.path, "--json")
+	if code != exitOK || !strings.Contains(out, `"via":"topup_confirm"`) || !strings.Contains(out, "bad key") {
+		t.Errorf("audit --json while the bot runs: exit %d\n%s\n%s", code, out, errOut)
 	}
 }

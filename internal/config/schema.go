@@ -18,6 +18,16 @@ type Config struct {
 	Alerts  Alerts  `yaml:"alerts" json:"alerts"`
 	HTTP    HTTP    `yaml:"http" json:"http"`
 	Digest  Digest  `yaml:"digest" json:"digest"`
+	Actions Actions `yaml:"actions" json:"actions"`
+}
+
+// Actions is who may change things at the vendor from Slack (top up,
+// revert, concurrency, menu access, expiry) and within which limits.
+type Actions struct {
+	// AllowedUserIDs may act; empty turns actions off for everyone.
+	AllowedUserIDs []string `yaml:"allowed_user_ids" json:"allowed_user_ids"`
+	// MaxTopupMinutes caps one transfer, so a typo cannot sell a fortune.
+	MaxTopupMinutes int `yaml:"max_topup_minutes" json:"max_topup_minutes"`
 }
 
 // Omnidim is how resellerbot reaches OmniDimension's reseller API.
@@ -47,6 +57,8 @@ type Slack struct {
 	AllowedUserIDs []string `yaml:"allowed_user_ids" json:"allowed_user_ids"`
 	// AllowedChannelIDs are where the bot answers; empty allows any.
 	AllowedChannelIDs []string `yaml:"allowed_channel_ids" json:"allowed_channel_ids"`
+	// AuditChannel is where actions are recorded; "" means AlertChannel.
+	AuditChannel string `yaml:"audit_channel" json:"audit_channel"`
 }
 
 // Store is the local snapshot database.
@@ -54,6 +66,8 @@ type Store struct {
 	Path string `yaml:"path" json:"path"`
 	// History is how long earlier snapshots are kept; 0 keeps none.
 	History Duration `yaml:"history" json:"history"`
+	// AuditRetention is how long the audit log of actions is kept.
+	AuditRetention Duration `yaml:"audit_retention" json:"audit_retention"`
 }
 
 // Poll is how often the reseller API is polled.
@@ -120,8 +134,9 @@ func Default() Config {
 			AllowedChannelIDs: []string{},
 		},
 		Store: Store{
-			Path:    "resellerbot.db",
-			History: Duration(720 * time.Hour),
+			Path:           "resellerbot.db",
+			History:        Duration(720 * time.Hour),
+			AuditRetention: Duration(9600 * time.Hour),
 		},
 		Poll: Poll{
 			Interval:             Duration(5 * time.Minute),
@@ -141,8 +156,9 @@ func Default() Config {
 			MassRemovalShare: 0.5,
 			Expiry:           Expiry{Within: Duration(72 * time.Hour)},
 		},
-		HTTP:   HTTP{Listen: "127.0.0.1:9464"},
-		Digest: Digest{Timezone: "UTC", RunwayWithin: Duration(168 * time.Hour)},
+		HTTP:    HTTP{Listen: "127.0.0.1:9464"},
+		Digest:  Digest{Timezone: "UTC", RunwayWithin: Duration(168 * time.Hour)},
+		Actions: Actions{AllowedUserIDs: []string{}, MaxTopupMinutes: 10000},
 	}
 }
 

@@ -141,12 +141,22 @@ func (c *Config) Validate(need Need) []error {
 		for i, v := range s.AllowedChannelIDs {
 			id(fmt.Sprintf("slack.allowed_channel_ids[%d]", i), v, anyChannel)
 		}
+		if s.AuditChannel != "" {
+			id("slack.audit_channel", s.AuditChannel, postChannel)
+		}
+		for i, v := range c.Actions.AllowedUserIDs {
+			id(fmt.Sprintf("actions.allowed_user_ids[%d]", i), v, member)
+		}
 	}
 	if need&NeedStore != 0 {
 		if c.Store.Path == "" {
 			bad("store.path", "empty")
 		}
 		duration("store.history", c.Store.History, 0, maxHistory)
+		duration("store.audit_retention", c.Store.AuditRetention, Duration(time.Hour), maxHistory)
+	}
+	if n := c.Actions.MaxTopupMinutes; n < 1 || n > 10_000_000 {
+		bad("actions.max_topup_minutes", "must be from 1 to 10000000")
 	}
 
 	duration("poll.interval", c.Poll.Interval, Duration(time.Second), maxInterval)

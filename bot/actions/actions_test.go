@@ -51,7 +51,7 @@ func TestCommandAnswers(t *testing.T) {
 		name, cmd, text string
 		want            []string
 	}{
-		{"a top-up previews what it costs and leaves", "/topup", "beta 100", []string{"Top up Beta Co by 100 minutes", "costs the reseller $9.00", "leaving $52.613", "Type confirm"}},
+		{"a top-up previews what it costs and leaves", "/topup", "beta 100", []string{"Top up Beta Co by 100 minutes", "costs the reseller $9.00", "leaving $52.61", "Type confirm"}},
 		{"an org is found by ID too", "/topup", "4002 10", []string{"Top up Beta Co by 10 minutes"}},
 		{"an ask over the cap names the cap", "/topup", "beta 501", []string{"The cap is 500 minutes"}},
 		{"a revert previews the org's loss and the refund", "/revert", "beta 10", []string{"Revert 10 minutes from Beta Co", "refunds the reseller $0.90"}},

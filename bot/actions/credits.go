@@ -21,9 +21,9 @@ func (a *Actions) priceMove(ctx context.Context, p plan) (plan, *render.Message)
 			return failed("The vendor could not price this top-up", err)
 		}
 		p.Amount = pv.OrgCredit
-		p.Preview = fmt.Sprintf("%d minutes to %s at %s/min: org %s → %s; costs the reseller %s, leaving %s",
-			p.Minutes, p.OrgName, money(p.Currency, p.CostPerMin), money(p.Currency, p.OrgBalance),
-			money(p.Currency, p.OrgBalance+pv.OrgCredit), money(pv.Currency, pv.ResellerCost), money(pv.Currency, pv.NewResellerBalance))
+		p.Preview = fmt.Sprintf("%d minutes to %s at %s: org %s → %s; costs the reseller %s, leaving %s",
+			p.Minutes, p.OrgName, render.Rate(p.CostPerMin, p.Currency), render.Money(p.OrgBalance, p.Currency),
+			render.Money(p.OrgBalance+pv.OrgCredit, p.Currency), render.Money(pv.ResellerCost, pv.Currency), render.Money(pv.NewResellerBalance, pv.Currency))
 		if pv.NewResellerBalance < 0 {
 			p.Preview += " (the reseller's balance does not cover it)"
 		}
@@ -35,7 +35,7 @@ func (a *Actions) priceMove(ctx context.Context, p plan) (plan, *render.Message)
 	}
 	p.Amount = pv.Deduction
 	p.Preview = fmt.Sprintf("%d minutes back from %s: org %s → %s; refunds the reseller %s",
-		p.Minutes, p.OrgName, money(p.Currency, pv.OrgBalance), money(p.Currency, pv.NewOrgBalance), money(pv.Currency, pv.Refund))
+		p.Minutes, p.OrgName, render.Money(pv.OrgBalance, p.Currency), render.Money(pv.NewOrgBalance, p.Currency), render.Money(pv.Refund, pv.Currency))
 	return p, nil
 }
 
@@ -67,19 +67,8 @@ func facts(p plan) []render.Fact {
 }
 
 func balances(p plan, org, reseller float64) []render.Fact {
-	return []render.Fact{{Label: p.OrgName + " balance", Value: money(p.Currency, org)},
-		{Label: "Reseller balance", Value: money(p.Currency, reseller)}}
-}
-
-// money writes an amount with two decimals, or three when the vendor's
-// third one is not zero (reseller balances such as 59.813).
-func money(currency string, v float64) string {
-	s := strconv.FormatFloat(v, 'f', 3, 64)
-	s = strings.TrimSuffix(s, "0")
-	if strings.HasPrefix(s, "-") {
-		return "-" + currency + s[1:]
-	}
-	return currency + s
+	return []render.Fact{{Label: p.OrgName + " balance", Value: render.Money(org, p.Currency)},
+		{Label: "Reseller balance", Value: render.Money(reseller, p.Currency)}}
 }
 
 // reconcileWindow is how far before the click a matching log entry may be

@@ -57,7 +57,7 @@ func changeValue(field, v, currency string) string {
 		if err != nil {
 			return v
 		}
-		return rate(f, currency)
+		return Rate(f, currency)
 	case alerts.FieldAccessLevel:
 		if v == "" {
 			return "none"

@@ -173,15 +173,15 @@ func Org(b Basis, c OrgCard) []Message {
 	o := c.Org
 	runway, limited := o.Runway()
 	d := &doc{}
-	d.notification(txt(o.Name), txt(": "+money(o.Balance, o.Currency)+", "+runwayWords(runway, limited)+" of calls, "+Plural(len(o.Users), "user")))
+	d.notification(txt(o.Name), txt(": "+Money(o.Balance, o.Currency)+", "+runwayWords(runway, limited)+" of calls, "+Plural(len(o.Users), "user")))
 	d.header("🏢 " + o.Name + " (" + strconv.FormatInt(o.ID, 10) + ")")
 	if c.Fuzzy {
 		d.context(txt("Closest match for “"), txt(c.Query), txt("”"))
 	}
 	fs := []field{
-		{"Balance", line{txt(money(o.Balance, o.Currency))}},
+		{"Balance", line{txt(Money(o.Balance, o.Currency))}},
 		{"Runway", line{txt(runwayWords(runway, limited))}},
-		{"Cost per minute", line{txt(rate(o.CostPerMin, o.Currency))}},
+		{"Cost per minute", line{txt(Rate(o.CostPerMin, o.Currency))}},
 		{"Concurrent calls", line{txt(strconv.Itoa(o.ConcurrentCallLimit))}},
 		{"Users", line{txt(strconv.Itoa(len(o.Users)))}},
 	}
@@ -268,7 +268,7 @@ func totals(snap *omni.Snapshot, users, low int) line {
 	}
 	var balances []string
 	for _, cur := range currencies {
-		balances = append(balances, money(sums[cur], cur))
+		balances = append(balances, Money(sums[cur], cur))
 	}
 	l := line{}
 	if name := snap.Reseller.Name; name != "" {
@@ -294,7 +294,7 @@ func (b Basis) orgLine(o *omni.Org) line {
 		mark = "⚠️ "
 	}
 	return append(line{txt(mark)}, append(orgName(alerts.OrgRef{ID: o.ID, Name: o.Name}, true),
-		txt(fmt.Sprintf(" · %s · %s · %s · %s · %s", money(o.Balance, o.Currency), rate(o.CostPerMin, o.Currency),
+		txt(fmt.Sprintf(" · %s · %s · %s · %s · %s", Money(o.Balance, o.Currency), Rate(o.CostPerMin, o.Currency),
 			runwayWords(runway, limited), Plural(o.ConcurrentCallLimit, "concurrent call"), Plural(len(o.Users), "user")+b.paceSuffix(o))))...)
 }
 
@@ -312,11 +312,11 @@ func trend(o, before *omni.Org) []field {
 		perHour := spent / TrendWindow.Hours()
 		hoursLeft := min(o.Balance/perHour, 1e6) // a trickle: a million hours is "years"
 		return []field{
-			{"Spent in 24 hours", line{txt(money(spent, o.Currency) + ", about " + money(perHour, o.Currency) + " an hour")}},
+			{"Spent in 24 hours", line{txt(Money(spent, o.Currency) + ", about " + Money(perHour, o.Currency) + " an hour")}},
 			{"At that pace", line{txt(runwayWords(time.Duration(hoursLeft*float64(time.Hour)), true))}},
 		}
 	case spent <= -0.005:
-		return []field{{"Last 24 hours", line{txt("balance up by " + money(-spent, o.Currency) + " (topped up)")}}}
+		return []field{{"Last 24 hours", line{txt("balance up by " + Money(-spent, o.Currency) + " (topped up)")}}}
 	}
 	return []field{{"Last 24 hours", line{txt("no spending")}}}
 }

@@ -130,7 +130,7 @@ func (o *Overview) spendLines() []line {
 	}
 	lines := make([]line, 0, len(o.Spenders))
 	for _, s := range o.Spenders {
-		lines = append(lines, append(orgName(s.Org, true), txt(" · "+money(s.Spend, s.Currency))))
+		lines = append(lines, append(orgName(s.Org, true), txt(" · "+Money(s.Spend, s.Currency))))
 	}
 	return capList(head, lines, o.SpendersTotal, "org", "no org spent anything")
 }

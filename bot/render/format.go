@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// money formats an amount with thousands separators, two decimals and the
+// Money formats an amount with thousands separators, two decimals and the
 // currency symbol: "$24,442.60", "-€4.50". An empty symbol shows the number
 // alone.
-func money(v float64, symbol string) string {
+func Money(v float64, symbol string) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return symbol + "?"
 	}
@@ -34,9 +34,9 @@ func money(v float64, symbol string) string {
 	return b.String()
 }
 
-// rate formats a per-minute cost, keeping the precision vendors use for
+// Rate formats a per-minute cost, keeping the precision vendors use for
 // fractions of a cent: "$0.09/min", "$0.085/min".
-func rate(v float64, symbol string) string {
+func Rate(v float64, symbol string) string {
 	s := strconv.FormatFloat(v, 'f', -1, 64)
 	if _, frac, ok := strings.Cut(s, "."); !ok || len(frac) < 2 {
 		s = strconv.FormatFloat(v, 'f', 2, 64)

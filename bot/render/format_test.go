@@ -27,8 +27,8 @@ func TestMoney(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := money(tt.v, tt.symbol); got != tt.want {
-				t.Errorf("money(%v, %q) = %q, want %q", tt.v, tt.symbol, got, tt.want)
+			if got := Money(tt.v, tt.symbol); got != tt.want {
+				t.Errorf("Money(%v, %q) = %q, want %q", tt.v, tt.symbol, got, tt.want)
 			}
 		})
 	}
@@ -36,8 +36,8 @@ func TestMoney(t *testing.T) {
 
 func TestRate(t *testing.T) {
 	for v, want := range map[float64]string{0.09: "$0.09/min", 0.2: "$0.20/min", 0.085: "$0.085/min", 0: "$0.00/min", 1.5: "$1.50/min"} {
-		if got := rate(v, "$"); got != want {
-			t.Errorf("rate(%v) = %q, want %q", v, got, want)
+		if got := Rate(v, "$"); got != want {
+			t.Errorf("Rate(%v) = %q, want %q", v, got, want)
 		}
 	}
 }

@@ -129,12 +129,12 @@ func (k kind) fieldsOf(e *alerts.Event) []field {
 // How each kind reads, kind by kind, in the order of kindOf.
 
 func lowBalanceSummary(e *alerts.Event) line {
-	return line{txt(money(e.Figures.Balance, e.Org.Currency) + " left, " + paceOrRunway(e.Figures))}
+	return line{txt(Money(e.Figures.Balance, e.Org.Currency) + " left, " + paceOrRunway(e.Figures))}
 }
 
 func lowBalanceNotification(e *alerts.Event, title string, now time.Time) line {
 	f := e.Figures
-	l := line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + money(f.Balance, e.Org.Currency) + " left (" + paceOrRunway(f) + ")")}
+	l := line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + Money(f.Balance, e.Org.Currency) + " left (" + paceOrRunway(f) + ")")}
 	if e.Reminder && !e.Since.IsZero() {
 		l = append(l, txt(", low since "+ago(e.Since, now)))
 	}
@@ -144,9 +144,9 @@ func lowBalanceNotification(e *alerts.Event, title string, now time.Time) line {
 func lowBalanceSentence(e *alerts.Event, now time.Time) line {
 	org := line(orgName(e.Org, true))
 	f, cur := e.Figures, e.Org.Currency
-	l := append(org, txt(" has "+money(f.Balance, cur)+" left: "+runwayPhrase(f)+" at "+rate(f.CostPerMin, cur)+"."))
+	l := append(org, txt(" has "+Money(f.Balance, cur)+" left: "+runwayPhrase(f)+" at "+Rate(f.CostPerMin, cur)+"."))
 	if !f.RunwayLimited {
-		l = append(org, txt(" has "+money(f.Balance, cur)+" left; its calls cost nothing per minute, so the balance itself is what is low."))
+		l = append(org, txt(" has "+Money(f.Balance, cur)+" left; its calls cost nothing per minute, so the balance itself is what is low."))
 	}
 	if p := pacePhrase(f); p != "" {
 		l = append(l, txt(" At"+p[len("at"):]+"."))
@@ -158,17 +158,17 @@ func lowBalanceSentence(e *alerts.Event, now time.Time) line {
 }
 
 func recoveredSummary(e *alerts.Event) line {
-	return line{txt("now " + money(e.Figures.Balance, e.Org.Currency) + ", " + runwayPhrase(e.Figures))}
+	return line{txt("now " + Money(e.Figures.Balance, e.Org.Currency) + ", " + runwayPhrase(e.Figures))}
 }
 
 func recoveredNotification(e *alerts.Event, title string, _ time.Time) line {
 	f := e.Figures
-	return line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + money(f.Balance, e.Org.Currency) + " (" + runwayPhrase(f) + ")")}
+	return line{txt(title + ": "), txt(orgTitle(e.Org)), txt(" has " + Money(f.Balance, e.Org.Currency) + " (" + runwayPhrase(f) + ")")}
 }
 
 func recoveredSentence(e *alerts.Event, now time.Time) line {
 	return append(line(orgName(e.Org, true)),
-		txt(" was topped up to "+money(e.Figures.Balance, e.Org.Currency)+" after being low since "+when(e.Since, now)+"."))
+		txt(" was topped up to "+Money(e.Figures.Balance, e.Org.Currency)+" after being low since "+when(e.Since, now)+"."))
 }
 
 func newUserSummary(e *alerts.Event) line {
@@ -213,7 +213,7 @@ func permissionSentence(e *alerts.Event, _ time.Time) line {
 
 func orgAddedSummary(e *alerts.Event) line {
 	f, cur := e.Figures, e.Org.Currency
-	return line{txt(Plural(f.Users, "user") + ", " + money(f.Balance, cur) + ", " + rate(f.CostPerMin, cur))}
+	return line{txt(Plural(f.Users, "user") + ", " + Money(f.Balance, cur) + ", " + Rate(f.CostPerMin, cur))}
 }
 
 // orgNotification reads "Org added: Delta Dental (4005)".
@@ -295,9 +295,9 @@ func detailSummary(e *alerts.Event) line { return line{txt(e.Detail)} }
 func figureFields(e *alerts.Event) []field {
 	f, cur := e.Figures, e.Org.Currency
 	fs := []field{
-		{"Balance", line{txt(money(f.Balance, cur))}},
+		{"Balance", line{txt(Money(f.Balance, cur))}},
 		{"Runway", line{txt(runwayWords(f.Runway, f.RunwayLimited))}},
-		{"Cost per minute", line{txt(rate(f.CostPerMin, cur))}},
+		{"Cost per minute", line{txt(Rate(f.CostPerMin, cur))}},
 		{"Users", line{txt(strconv.Itoa(f.Users))}},
 	}
 	if f.Pace > 0 {

@@ -123,7 +123,7 @@ func betaBalance(h *harness) float64 {
 func TestActionTopUpIsPreviewedConfirmedOnceAndAudited(t *testing.T) {
 	h, _ := newActionHarness(t)
 	resp := h.preview(actor, "/topup", "beta 100")
-	for _, want := range []string{"Top up Beta Co by 100 minutes", "$13.00 → $33.00", "costs the reseller $9.00", "leaving $52.613", "topup_confirm"} {
+	for _, want := range []string{"Top up Beta Co by 100 minutes", "$13.00 → $33.00", "costs the reseller $9.00", "leaving $52.61", "topup_confirm"} {
 		if !strings.Contains(resp.Text+string(resp.Blocks), want) {
 			t.Errorf("preview lacks %q: %s", want, resp.Blocks)
 		}
@@ -133,7 +133,7 @@ func TestActionTopUpIsPreviewedConfirmedOnceAndAudited(t *testing.T) {
 	}
 
 	d, answer := h.click(actor, "topup_confirm", resp)
-	if !containsAll(answer, []string{"done", "$33.00", "$52.613"}) {
+	if !containsAll(answer, []string{"done", "$33.00", "$52.61"}) {
 		t.Errorf("answer to the confirm: %s", answer)
 	}
 	if n := h.omni.Calls(omnitest.TransferPath); n != 1 || betaBalance(h) != 33 || h.omni.ResellerBalance() != 52.613 {

@@ -85,11 +85,18 @@ func (p plan) args() []string {
 	return []string{org, fmt.Sprint(p.UserID), day(p.Expiry)}
 }
 
-// moved reports whether what a preview showed is no longer so.
+// moved reports whether what a preview showed is no longer so, in a way
+// that matters to the decision. An org on calls burns its balance all the
+// time; that alone changes no top-up, or no support lead could ever confirm
+// one for the orgs that need it most. A new rate does, and so does a
+// balance that rose: someone else may have topped it up meanwhile. A
+// revert also needs the balance to still hold what it takes back.
 func moved(was, now plan) bool {
 	switch was.Kind {
-	case "topup", "revert":
-		return was.CostPerMin != now.CostPerMin || was.OrgBalance != now.OrgBalance
+	case "topup":
+		return was.CostPerMin != now.CostPerMin || now.OrgBalance > was.OrgBalance
+	case "revert":
+		return was.CostPerMin != now.CostPerMin || now.OrgBalance > was.OrgBalance || now.OrgBalance < was.Amount
 	case "concurrency":
 		return was.From != now.From
 	case "access":

@@ -225,6 +225,36 @@ func TestActionRefusals(t *testing.T) {
 	h.auditPosted("Refused:", "U0OUTSIDER", "topup_confirm")
 }
 
+func TestActionConfirmGoesAheadWhileCallsBurnTheBalance(t *testing.T) {
+	h, _ := newActionHarness(t)
+	p := h.preview(actor, "/topup", "beta 100")
+	if err := h.omni.SetBalance(betaID, 11.5); err != nil { // calls ran meanwhile
+		t.Fatal(err)
+	}
+	_, a := h.click(actor, "topup_confirm", p)
+	if !containsAll(a, []string{"done", "$31.50"}) || strings.Contains(a, "changed since the last preview") {
+		t.Errorf("confirm after calls burned some balance: %s", a)
+	}
+	if n := h.omni.Calls(omnitest.TransferPath); n != 1 {
+		t.Fatalf("%d transfers; want one", n)
+	}
+}
+
+func TestActionConfirmPreviewsAgainWhenTheBalanceRose(t *testing.T) {
+	h, _ := newActionHarness(t)
+	p := h.preview(actor, "/topup", "beta 100")
+	if err := h.omni.SetBalance(betaID, 63); err != nil { // someone else topped it up
+		t.Fatal(err)
+	}
+	_, a := h.click(actor, "topup_confirm", p)
+	if !containsAll(a, []string{"changed since the last preview", "$63.00", "topup_confirm"}) {
+		t.Errorf("confirm after the balance rose: %s", a)
+	}
+	if n := h.omni.Calls(omnitest.TransferPath); n != 0 {
+		t.Fatalf("%d transfers; want none until the new preview is confirmed", n)
+	}
+}
+
 func TestActionConfirmPreviewsAgainWhenTheRateMoved(t *testing.T) {
 	h, _ := newActionHarness(t)
 	p := h.preview(actor, "/topup", "beta 100")

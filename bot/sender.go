@@ -36,6 +36,9 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 	}
 	if replyTo != "" {
 		opts = append(opts, slack.MsgOptionTS(replyTo))
+		if m.Broadcast {
+			opts = append(opts, slack.MsgOptionBroadcast())
+		}
 	}
 	if m.Key != "" {
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
@@ -46,6 +49,19 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 		return "", ClassifySlackError(err, s.channel)
 	}
 	return ts, nil
+}
+
+// Edit implements delivery.Editor with chat.update. The metadata stays as
+// it was posted: the key is the opening's, which Find looks for.
+func (s *SlackSender) Edit(ctx context.Context, m render.Message, receipt string) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	if _, _, _, err := s.api.UpdateMessageContext(ctx, s.channel, receipt, opts...); err != nil {
+		return ClassifySlackError(err, s.channel)
+	}
+	return nil
 }
 
 // The metadata that marks the bot's alert messages, so that after a crash
@@ -135,6 +151,9 @@ func slackProblem(code string, err error, channel string) error {
 		return permanent(delivery.ReasonMissingScope, "the bot token needs the chat:write scope; reinstall the app from manifest.yaml")
 	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_arguments":
 		return &delivery.SendError{Err: err, Rejected: true}
+	case "message_not_found", "cant_update_message", "edit_window_closed", "thread_not_found",
+		"thread_locked", "cannot_reply_to_message", "cant_broadcast_message":
+		return &delivery.SendError{Err: err, ParentGone: true}
 	}
 	// Slack answered ok:false: the message was not posted; try again later.
 	return &delivery.SendError{Err: err}

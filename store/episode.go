@@ -55,8 +55,10 @@ type Episode struct {
 
 // Snooze holds an episode's reminders back.
 type Snooze struct {
-	// By is who snoozed (a Slack user ID); empty: not snoozed.
-	By string `json:"by,omitempty"`
+	// By is who snoozed (a Slack user ID), and Name how the message names
+	// them; By empty: not snoozed.
+	By   string `json:"by,omitempty"`
+	Name string `json:"name,omitempty"`
 	// Until is when reminders resume, unless UntilEnd holds them until
 	// the episode ends.
 	Until    time.Time `json:"until,omitzero"`
@@ -70,8 +72,10 @@ func (s Snooze) Active(now time.Time) bool {
 
 // Ack records who has an episode in hand.
 type Ack struct {
-	By string    `json:"by,omitempty"`
-	At time.Time `json:"at,omitzero"`
+	// By is who (a Slack user ID), Name how the message names them.
+	By   string    `json:"by,omitempty"`
+	Name string    `json:"name,omitempty"`
+	At   time.Time `json:"at,omitzero"`
 }
 
 // Stale reports whether the episode's message does not show its latest
@@ -247,14 +251,27 @@ func (s *Store) MarkEpisodeShown(key string, version uint64, receipt string) err
 	return err
 }
 
-// markEpisodeDelivered gives the episode opened by outbox message id its
-// receipt, in the transaction that marks the message sent.
-func markEpisodeDelivered(tx *bolt.Tx, key string, id uint64, receipt string) error {
+// markEpisodesDelivered gives the episodes opened by outbox message id
+// their receipt, in the transaction that marks the message sent.
+func markEpisodesDelivered(tx *bolt.Tx, keys []string, id uint64, receipt string) error {
 	b := tx.Bucket(bucketEpisodes)
-	ep, found, err := getEpisode(b, key)
-	if err != nil || !found || ep.Message != id {
-		return err
+	for _, key := range keys {
+		ep, found, err := getEpisode(b, key)
+		if err != nil {
+			return err
+		}
+		if !found || ep.Message != id {
+			continue
+		}
+		ep.Receipt = receipt
+		if ep.Version == 1 && !ep.InDigest {
+			// The opening was rendered as the episode's message, and
+			// nothing happened since.
+			ep.Edited = ep.Version
+		}
+		if err := putEpisode(b, &ep); err != nil {
+			return err
+		}
 	}
-	ep.Receipt = receipt
-	return putEpisode(b, &ep)
+	return nil
 }

@@ -27,7 +27,7 @@ func TestEpisodes(t *testing.T) {
 		}
 	})
 	t.Run("delivering the opening gives the episode its receipt", func(t *testing.T) {
-		if err := s.MarkSentEpisode(res.IDs[0], "111.1", t0, key); err != nil {
+		if err := s.MarkSentEpisodes(res.IDs[0], "111.1", t0, key); err != nil {
 			t.Fatal(err)
 		}
 		if ep, _ := s.Episode(key); ep.Receipt != "111.1" {

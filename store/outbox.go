@@ -95,19 +95,17 @@ func (s *Store) OutboxLen() (int, error) {
 // message that is no longer in the outbox is not an error: it was marked
 // already.
 func (s *Store) MarkSent(id uint64, receipt string, at time.Time) error {
-	return s.MarkSentEpisode(id, receipt, at, "")
+	return s.MarkSentEpisodes(id, receipt, at)
 }
 
-// MarkSentEpisode is MarkSent for a message that may open the episode
-// filed under key ("": none): the episode learns its message's receipt in
-// the same transaction, so that a crash cannot leave a delivered opening
-// that its episode's edits and replies cannot find.
-func (s *Store) MarkSentEpisode(id uint64, receipt string, at time.Time, key string) error {
+// MarkSentEpisodes is MarkSent for a message that opens the episodes filed
+// under keys: they learn its receipt in the same transaction, so that a
+// crash cannot leave a delivered opening that its episode's edits and
+// replies cannot find.
+func (s *Store) MarkSentEpisodes(id uint64, receipt string, at time.Time, keys ...string) error {
 	err := s.update(func(tx *bolt.Tx) error {
-		if key != "" {
-			if err := markEpisodeDelivered(tx, key, id, receipt); err != nil {
-				return err
-			}
+		if err := markEpisodesDelivered(tx, keys, id, receipt); err != nil {
+			return err
 		}
 		if err := tx.Bucket(bucketOutbox).Delete(seqKey(id)); err != nil {
 			return err

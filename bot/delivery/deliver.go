@@ -48,6 +48,10 @@ type SendError struct {
 	// Rejected means the receiver refuses this message's content (for
 	// Slack, invalid_blocks): the Deliverer falls back to plain text.
 	Rejected bool
+	// ParentGone means the message to edit or reply to cannot be (deleted,
+	// too old, its thread locked): the Deliverer posts a new message
+	// instead, which becomes the episode's.
+	ParentGone bool
 }
 
 // Error is the receiver's answer, with the hint when there is one.
@@ -113,6 +117,9 @@ type Config struct {
 	// OnSend, if set, is told the outcome of every attempt: nil error for a
 	// delivered message, or the error.
 	OnSend func(err error)
+	// EditsPerMinute paces the edits of episodes' messages; default 40,
+	// within chat.update's rate tier (Tier 3, about 50 a minute).
+	EditsPerMinute int
 }
 
 // Deliverer drains the outbox in order, at least once: a message leaves the
@@ -125,6 +132,8 @@ type Deliverer struct {
 	// lastProblem is the last permanent problem logged, so it is logged
 	// once rather than at every retry.
 	lastProblem string
+	// nextEdit is when the next edit may go out (see EditsPerMinute).
+	nextEdit time.Time
 }
 
 // sendTimeout bounds one delivery attempt. It is below the bot's shutdown
@@ -144,6 +153,9 @@ func New(cfg Config) *Deliverer {
 	}
 	if cfg.MaxBackoff <= 0 {
 		cfg.MaxBackoff = 5 * time.Minute
+	}
+	if cfg.EditsPerMinute <= 0 {
+		cfg.EditsPerMinute = 40
 	}
 	return &Deliverer{cfg: cfg, kick: make(chan struct{}, 1)}
 }
@@ -183,6 +195,10 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				}
 			} else {
 				failures = 0
+				if wait > 0 {
+					// Edits are waiting for their turn.
+					retry = time.After(wait)
+				}
 			}
 		}
 		select {
@@ -205,9 +221,11 @@ func (d *Deliverer) backoff(failures int) time.Duration {
 }
 
 // Drain delivers pending messages in order until the outbox is empty or a
-// send fails. On failure it returns the error and how long the receiver
-// asked to wait (zero: use backoff); later messages wait their turn, so the
-// channel never shows them out of order.
+// send fails, then edits the episodes' messages that are stale, as fast as
+// EditsPerMinute allows. On failure it returns the error and how long the
+// receiver asked to wait (zero: use backoff); later messages wait their
+// turn, so the channel never shows them out of order. With no error, a wait
+// above zero says when the next edit may go out.
 func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 	for {
 		pending, err := d.cfg.Store.Pending(64)
@@ -219,7 +237,7 @@ func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 				d.cfg.Logger.Info("delivery recovered")
 				d.lastProblem = ""
 			}
-			return 0, nil
+			return d.editEpisodes(ctx)
 		}
 		for _, m := range pending {
 			if err := ctx.Err(); err != nil {
@@ -251,7 +269,14 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		// post at the top level rather than not at all.
 		replyTo, _ = d.cfg.Store.Receipt(m.ReplyTo)
 	}
+	if out.episode != "" {
+		// Likewise an episode whose message is unknown.
+		if ep, err := d.cfg.Store.Episode(out.episode); err == nil {
+			replyTo = ep.Receipt
+		}
+	}
 	msg := out.msg
+	msg.Broadcast = out.broadcast && replyTo != ""
 	msg.Key = d.cfg.Store.ID() + "/" + strconv.FormatUint(m.ID, 10)
 	if m.InFlight {
 		// A process died while sending this: look before sending again.
@@ -275,6 +300,12 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	defer cancel()
 	receipt, err := d.cfg.Sender.Send(sendCtx, msg, replyTo)
 	var se *SendError
+	replaced := false
+	if errors.As(err, &se) && se.ParentGone && replyTo != "" {
+		log.Info("the thread to reply in is gone; posting the reply as a new message", "error", err)
+		replyTo, msg.Broadcast, replaced = "", false, out.episode != ""
+		receipt, err = d.cfg.Sender.Send(sendCtx, msg, replyTo)
+	}
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
 		receipt, err = d.cfg.Sender.Send(sendCtx, msg.TextOnly(), replyTo)
@@ -296,9 +327,19 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		d.failed(log, m, err)
 		return err
 	}
-	if err := d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now()); err != nil {
+	if err := d.cfg.Store.MarkSentEpisodes(m.ID, receipt, d.cfg.Now(), out.opens...); err != nil {
 		// Delivered but not marked: it will be sent again. At least once.
 		return fmt.Errorf("delivered but not recorded: %w", err)
+	}
+	if replaced {
+		// The new message stands for the episode from now on; its next
+		// edit makes it show the whole episode.
+		if _, err := d.cfg.Store.UpdateEpisode(out.episode, func(ep *store.Episode) bool {
+			ep.Receipt, ep.InDigest = receipt, false
+			return true
+		}); err != nil {
+			log.Warn("could not record the episode's new message", "error", err)
+		}
 	}
 	log.Info("alert delivered", "events", out.events, "part", out.part, "parts", out.parts)
 	return nil

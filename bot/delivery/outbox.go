@@ -28,6 +28,12 @@ type entry struct {
 	Events int `json:"alerts"`
 	Part   int `json:"part,omitempty"`
 	Parts  int `json:"parts,omitempty"`
+	// Episode, if set, is the episode in whose thread the message goes, and
+	// Broadcast shows it in the channel too (a reminder). Opens are the
+	// episodes the message opens, which learn its receipt.
+	Episode   string   `json:"episode,omitempty"`
+	Broadcast bool     `json:"broadcast,omitempty"`
+	Opens     []string `json:"opens,omitempty"`
 }
 
 // stored is a rendered message as the outbox holds it: render.Message
@@ -52,22 +58,24 @@ type storing struct {
 // land in its thread. Relative times ("low since 2 hours ago") are measured
 // from polledAt, the time the messages say they were polled.
 func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
-	batches := render.Batches(events, polledAt)
+	return plan(render.Batches(events, polledAt), polledAt, nil)
+}
+
+// plan encodes batches as outbox messages; opens, if set, names the
+// episodes each batch's message opens.
+func plan(batches []render.Batch, polledAt time.Time, opens [][]string) ([]store.Outgoing, error) {
 	out := make([]store.Outgoing, len(batches))
 	for i := range batches {
 		b := &batches[i]
-		m := b.Render(polledAt)
-		var body bytes.Buffer
-		enc := json.NewEncoder(&body)
-		// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
-		// only make it longer.
-		enc.SetEscapeHTML(false)
-		err := enc.Encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain},
-			Events: len(b.Events), Part: b.Part, Parts: b.Parts})
-		if err != nil {
-			return nil, fmt.Errorf("delivery: encode message: %w", err)
+		e := entry{Events: len(b.Events), Part: b.Part, Parts: b.Parts}
+		if i < len(opens) {
+			e.Opens = opens[i]
 		}
-		out[i] = store.Outgoing{Body: body.Bytes(), ReplyTo: -1}
+		body, err := encodeEntry(b.Render(polledAt), e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = store.Outgoing{Body: body, ReplyTo: -1}
 		if b.Part > 1 {
 			out[i].ReplyTo = 0
 		}
@@ -75,18 +83,38 @@ func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
 	return out, nil
 }
 
+// encodeEntry writes m, with e's other fields, as an outbox body.
+func encodeEntry(m render.Message, e entry) ([]byte, error) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
+	// only make it longer.
+	enc.SetEscapeHTML(false)
+	e.Message = &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain}
+	if err := enc.Encode(e); err != nil {
+		return nil, fmt.Errorf("delivery: encode message: %w", err)
+	}
+	return body.Bytes(), nil
+}
+
 // decoded is an outbox message ready to send.
 type decoded struct {
 	msg                 render.Message
 	events, part, parts int
+	episode             string
+	broadcast           bool
+	opens               []string
 }
 
 // decode reads an outbox message: rendered, as this version writes it, or
 // a batch of alerts from an older version, rendered now.
 func decode(body []byte, now time.Time) (decoded, error) {
 	var e struct {
-		Message *stored `json:"message"`
-		Count   int     `json:"alerts"`
+		Message   *stored  `json:"message"`
+		Count     int      `json:"alerts"`
+		Episode   string   `json:"episode"`
+		Broadcast bool     `json:"broadcast"`
+		Opens     []string `json:"opens"`
 		render.Batch
 	}
 	if err := json.Unmarshal(body, &e); err != nil {
@@ -94,7 +122,7 @@ func decode(body []byte, now time.Time) (decoded, error) {
 	}
 	if m := e.Message; m != nil && m.Text != "" {
 		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain},
-			events: e.Count, part: e.Part, parts: e.Parts}, nil
+			events: e.Count, part: e.Part, parts: e.Parts, episode: e.Episode, broadcast: e.Broadcast, opens: e.Opens}, nil
 	}
 	if len(e.Batch.Events) == 0 {
 		return decoded{}, errors.New("delivery: outbox message holds no events")

@@ -276,7 +276,11 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	if snap != nil {
 		polledAt = snap.PolledAt
 	}
-	if commit.Messages, err = delivery.Plan(res.Events, polledAt); err != nil {
+	open, err := p.openEpisodes(res.Events)
+	if err != nil {
+		return res, err
+	}
+	if commit.Messages, commit.Episodes, err = delivery.PlanEpisodes(res.Events, polledAt, open); err != nil {
 		return res, err
 	}
 	written, err := p.cfg.Store.Commit(commit)
@@ -334,4 +338,28 @@ func (p *Poller) baseline(prev *omni.Snapshot, st alerts.State) (*omni.Snapshot,
 		return nil, err
 	}
 	return alerts.Baseline(prev, before, st), nil
+}
+
+// openEpisodes returns the episodes not yet ended, by key, when any of
+// events belongs to one.
+func (p *Poller) openEpisodes(events []alerts.Event) (map[string]store.Episode, error) {
+	need := false
+	for i := range events {
+		if events[i].Episode() != "" {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return nil, nil
+	}
+	eps, err := p.cfg.Store.Episodes(func(ep *store.Episode) bool { return ep.Ended.IsZero() })
+	if err != nil {
+		return nil, err
+	}
+	open := make(map[string]store.Episode, len(eps))
+	for _, ep := range eps {
+		open[ep.Key] = ep
+	}
+	return open, nil
 }

@@ -12,6 +12,11 @@ import (
 // saying what happened since it opened and what people did about it. Its
 // reminders and its end are ordinary cards, posted in its thread.
 
+// Grouped reports whether a poll with n events is announced as a digest
+// rather than a card each (see Batches): a burst's episode news stays in
+// the digest instead of a thread reply each.
+func Grouped(n int) bool { return n > cardLimit }
+
 // Episode is what an episode's message shows.
 type Episode struct {
 	// Key is the episode's key, the value its ack button carries.

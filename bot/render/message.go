@@ -220,6 +220,9 @@ type Message struct {
 	// Key identifies an alert message across restarts, so a Sender can
 	// find it again (see delivery.Finder); empty for command answers.
 	Key string
+	// Broadcast, for a thread reply, also shows it in the channel: an
+	// episode's reminders are news for the channel, not only the thread.
+	Broadcast bool
 }
 
 // render writes the doc out for both media, within Slack's limits: text

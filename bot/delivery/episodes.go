@@ -34,8 +34,11 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 	var (
 		top     []alerts.Event
 		replies []alerts.Event
-		writes  []store.EpisodeWrite
-		opened  []int // indexes into writes of episodes opened now
+		// inThread says, for each kept event in order, whether it is a
+		// reply rather than a card.
+		inThread []bool
+		writes   []store.EpisodeWrite
+		opened   []int // indexes into writes of episodes opened now
 	)
 	kept := events[:0:0]
 	for i := range events {
@@ -61,6 +64,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 		if err != nil {
 			return nil, nil, fmt.Errorf("delivery: encode event: %w", err)
 		}
+		reply := false
 		switch {
 		case key == "" || (!known && ev.Ends()):
 			// A one-off change, or the end of an episode this store never
@@ -83,9 +87,10 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 			if grouped {
 				top = append(top, *ev)
 			} else {
-				replies = append(replies, *ev)
+				replies, reply = append(replies, *ev), true
 			}
 		}
+		inThread = append(inThread, reply)
 	}
 	batches := render.Batches(top, polledAt)
 	opens, err := markOpenings(batches, writes, opened)
@@ -106,16 +111,27 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 			}
 		}
 	}
-	for i := range replies {
-		ev := &replies[i]
-		body, err := encodeEntry((&render.Batch{PolledAt: polledAt, Events: replies[i : i+1]}).Render(polledAt),
+	if len(replies) == 0 {
+		return out, writes, nil
+	}
+	// Not a digest: a card or a reply each, in the engine's order, so that
+	// an outage's end comes before the news it held up.
+	all := make([]store.Outgoing, 0, len(out)+len(replies))
+	for _, reply := range inThread {
+		if !reply {
+			all, out = append(all, out[0]), out[1:]
+			continue
+		}
+		ev := &replies[0]
+		body, err := encodeEntry((&render.Batch{PolledAt: polledAt, Events: replies[:1]}).Render(polledAt),
 			entry{Events: 1, Episode: ev.Episode(), Broadcast: ev.Reminder})
 		if err != nil {
 			return nil, nil, err
 		}
-		out = append(out, store.Outgoing{Body: body, ReplyTo: -1})
+		all = append(all, store.Outgoing{Body: body, ReplyTo: -1})
+		replies = replies[1:]
 	}
-	return out, writes, nil
+	return all, writes, nil
 }
 
 // markOpenings ties each episode opened by the poll to the message that

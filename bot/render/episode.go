@@ -42,6 +42,14 @@ func (ep *Episode) Render(now time.Time) Message {
 	// not "Still low balance", however many reminders followed.
 	last.Reminder = false
 	d := card(&last, now)
+	if last.Ends() {
+		// The notification keeps what the episode was about, then how it
+		// ended: "Low balance: … → Balance recovered: …".
+		first := ep.First
+		first.Reminder = false
+		k, _ := kindOf(first.Kind)
+		d.notification(append(append(k.notification(&first, now), txt(" → ")), d.notify...)...)
+	}
 	status := ep.status(now)
 	// The status goes before the context line, which stays last.
 	ctx := d.blocks[len(d.blocks)-1]

@@ -17,7 +17,12 @@ import (
 // message is stale while Edited is behind it, which makes edits coalesce: a
 // hundred changes before the next edit cost one edit.
 
-var bucketEpisodes = []byte("episodes")
+var (
+	bucketEpisodes = []byte("episodes")
+	// bucketStale indexes the episodes whose message is stale, so that the
+	// deliverer finds the next edit without reading every episode.
+	bucketStale = []byte("episodes_stale")
+)
 
 // episodeRetention is how long an ended episode whose message is up to date
 // is kept, so that a late click on it still finds it.
@@ -141,7 +146,14 @@ func putEpisode(b *bolt.Bucket, ep *Episode) error {
 	if err != nil {
 		return err
 	}
-	return b.Put([]byte(ep.Key), v)
+	if err := b.Put([]byte(ep.Key), v); err != nil {
+		return err
+	}
+	stale := b.Tx().Bucket(bucketStale)
+	if ep.Stale() {
+		return stale.Put([]byte(ep.Key), nil)
+	}
+	return stale.Delete([]byte(ep.Key))
 }
 
 // pruneEpisodes drops episodes that ended before cutoff and whose message
@@ -163,6 +175,9 @@ func pruneEpisodes(b *bolt.Bucket, cutoff time.Time) error {
 	}
 	for _, k := range drop {
 		if err := b.Delete(k); err != nil {
+			return err
+		}
+		if err := b.Tx().Bucket(bucketStale).Delete(k); err != nil {
 			return err
 		}
 	}
@@ -205,6 +220,30 @@ func (s *Store) Episodes(keep func(*Episode) bool) ([]Episode, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: episodes: %w", err)
+	}
+	return eps, nil
+}
+
+// StaleEpisodes returns up to limit episodes whose message does not show
+// their latest state, in key order.
+func (s *Store) StaleEpisodes(limit int) ([]Episode, error) {
+	var eps []Episode
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketEpisodes)
+		c := tx.Bucket(bucketStale).Cursor()
+		for k, _ := c.First(); k != nil && len(eps) < limit; k, _ = c.Next() {
+			ep, found, err := getEpisode(b, string(k))
+			if err != nil {
+				return err
+			}
+			if found {
+				eps = append(eps, ep)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: stale episodes: %w", err)
 	}
 	return eps, nil
 }

@@ -20,11 +20,26 @@ type Editor interface {
 // editEpisodes edits the stale messages of episodes, paced: it returns how
 // long to wait when the next edit is not due yet.
 func (d *Deliverer) editEpisodes(ctx context.Context) (time.Duration, error) {
-	stale, err := d.cfg.Store.Episodes(func(ep *store.Episode) bool { return ep.Stale() })
-	if err != nil {
-		return 0, err
-	}
 	editor, canEdit := d.cfg.Sender.(Editor)
+	for {
+		stale, err := d.cfg.Store.StaleEpisodes(staleBatch)
+		if err != nil || len(stale) == 0 {
+			return 0, err
+		}
+		if wait, err := d.editSome(ctx, editor, canEdit, stale); wait > 0 || err != nil {
+			return wait, err
+		}
+		if len(stale) < staleBatch {
+			return 0, nil
+		}
+	}
+}
+
+// staleBatch is how many stale episodes editEpisodes reads at a time.
+const staleBatch = 64
+
+// editSome edits stale episodes' messages in order until one is not due.
+func (d *Deliverer) editSome(ctx context.Context, editor Editor, canEdit bool, stale []store.Episode) (time.Duration, error) {
 	for i := range stale {
 		ep := &stale[i]
 		if err := ctx.Err(); err != nil {

@@ -1,0 +1,183 @@
+package delivery_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/resellerbot/resellerbot/alerts"
+	"github.com/resellerbot/resellerbot/bot/delivery"
+	"github.com/resellerbot/resellerbot/bot/render"
+	"github.com/resellerbot/resellerbot/bot/render/rendertest"
+	"github.com/resellerbot/resellerbot/store"
+)
+
+// editingSender records posts and edits with the test's clock reading.
+type editingSender struct {
+	mu    sync.Mutex
+	t     *testing.T
+	now   func() time.Time
+	calls []time.Time
+	posts []render.Message
+	edits map[string]render.Message
+	n     int
+}
+
+func (s *editingSender) Send(_ context.Context, m render.Message, replyTo string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rendertest.CheckLimits(s.t, m)
+	s.calls = append(s.calls, s.now())
+	s.posts = append(s.posts, m)
+	s.n++
+	return fmt.Sprintf("%d.0", s.n), nil
+}
+
+func (s *editingSender) Edit(_ context.Context, m render.Message, receipt string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rendertest.CheckLimits(s.t, m)
+	s.calls = append(s.calls, s.now())
+	if s.edits == nil {
+		s.edits = map[string]render.Message{}
+	}
+	s.edits[receipt] = m
+	return nil
+}
+
+// busiestMinute is the most calls made in any minute.
+func (s *editingSender) busiestMinute() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	most := 0
+	for i, start := range s.calls {
+		n := 0
+		for _, c := range s.calls[i:] {
+			if c.Sub(start) < time.Minute {
+				n++
+			}
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
+func lowEvent(org int64, at, since time.Time, kind alerts.Kind, balance float64) alerts.Event {
+	return alerts.Event{Kind: kind, At: at, Since: since, Org: rendertest.Org(org, fmt.Sprintf("Org %d", org)),
+		Figures: rendertest.Figures(balance, 0.2),
+		Cause:   &alerts.Cause{Thresholds: []alerts.Threshold{{Rule: alerts.RuleLowBalanceBelow, Number: 50}}}}
+}
+
+func openEpisodes(t *testing.T, st *store.Store) map[string]store.Episode {
+	t.Helper()
+	eps, err := st.Episodes(func(ep *store.Episode) bool { return ep.Ended.IsZero() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := map[string]store.Episode{}
+	for _, ep := range eps {
+		open[ep.Key] = ep
+	}
+	return open
+}
+
+func commitPoll(t *testing.T, st *store.Store, events []alerts.Event, at time.Time) {
+	t.Helper()
+	msgs, eps, err := delivery.PlanEpisodes(events, at, openEpisodes(t, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(store.Commit{At: at, Messages: msgs, Episodes: eps}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// drainFor drains with the clock moving as the Deliverer asks to wait,
+// until nothing is left or the clock passes limit.
+func drainFor(t *testing.T, d *delivery.Deliverer, clock *time.Time, limit time.Time) {
+	t.Helper()
+	for clock.Before(limit) {
+		wait, err := d.Drain(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wait <= 0 {
+			return
+		}
+		*clock = clock.Add(wait)
+	}
+}
+
+func TestAThousandRecoveriesInOnePollArePacedEdits(t *testing.T) {
+	const orgs = 1000
+	st, err := store.Open(filepath.Join(t.TempDir(), "episodes.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	since := clock
+	sender := &editingSender{t: t, now: func() time.Time { return clock }}
+	d := delivery.New(delivery.Config{Store: st, Sender: sender, Now: func() time.Time { return clock }, Logger: slog.New(slog.DiscardHandler)})
+
+	// Each org's episode opened on its own, with a message of its own: as
+	// a thousand polls would have, in one transaction.
+	var opening store.Commit
+	for org := int64(1); org <= orgs; org++ {
+		msgs, eps, err := delivery.PlanEpisodes([]alerts.Event{lowEvent(org, since, since, alerts.LowBalance, 10)}, clock, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range eps {
+			eps[i].OpenedBy += len(opening.Messages)
+		}
+		opening.Messages, opening.Episodes = append(opening.Messages, msgs...), append(opening.Episodes, eps...)
+	}
+	opening.At = clock
+	if _, err := st.Commit(opening); err != nil {
+		t.Fatal(err)
+	}
+	drainFor(t, d, &clock, clock.Add(time.Hour))
+	if len(sender.edits) != 0 {
+		t.Fatalf("%d edits of messages that opened showing their episode", len(sender.edits))
+	}
+	opened := len(sender.calls)
+	sender.calls = nil
+
+	clock = clock.Add(time.Hour)
+	var recoveries []alerts.Event
+	for org := int64(1); org <= orgs; org++ {
+		recoveries = append(recoveries, lowEvent(org, clock, since, alerts.BalanceRecovered, 900))
+	}
+	start := clock
+	commitPoll(t, st, recoveries, clock)
+	drainFor(t, d, &clock, clock.Add(2*time.Hour))
+
+	if opened != orgs {
+		t.Errorf("%d posts for %d openings", opened, orgs)
+	}
+	if len(sender.edits) != orgs {
+		t.Errorf("%d episode messages edited, want %d", len(sender.edits), orgs)
+	}
+	posts := len(sender.calls) - len(sender.edits)
+	if posts > 20 {
+		t.Errorf("%d posts for one poll's recoveries, want a digest of a few", posts)
+	}
+	// 40 edits a minute plus the digest's few posts: within chat.update's
+	// Tier 3 (about 50 a minute).
+	if most := sender.busiestMinute(); most > 40+posts {
+		t.Errorf("%d Slack calls in the busiest minute, want at most %d", most, 40+posts)
+	}
+	took := clock.Sub(start)
+	t.Logf("1,000 recoveries: %d posts, %d edits over %v; busiest minute %d calls", posts, len(sender.edits), took, sender.busiestMinute())
+	for _, m := range sender.edits {
+		if !strings.Contains(m.Text, "→ Balance recovered") {
+			t.Fatalf("an edited message does not say it recovered: %q", m.Text)
+		}
+	}
+}

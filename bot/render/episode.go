@@ -50,10 +50,17 @@ func (ep *Episode) Render(now time.Time) Message {
 		k, _ := kindOf(first.Kind)
 		d.notification(append(append(k.notification(&first, now), txt(" → ")), d.notify...)...)
 	}
-	status := ep.status(now)
-	// The status goes before the context line, which stays last.
+	// The status and the buttons go before the context line, which stays
+	// last.
 	ctx := d.blocks[len(d.blocks)-1]
-	d.blocks = append(d.blocks[:len(d.blocks)-1], block{kind: sectionBlock, lines: status}, ctx)
+	d.blocks = append(d.blocks[:len(d.blocks)-1], block{kind: sectionBlock, lines: ep.status(now)})
+	if !last.Ends() {
+		k, _ := kindOf(ep.First.Kind)
+		if acts := episodeActions(k, ep); acts != nil {
+			d.blocks = append(d.blocks, *acts)
+		}
+	}
+	d.blocks = append(d.blocks, ctx)
 	return d.render()
 }
 

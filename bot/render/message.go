@@ -104,6 +104,7 @@ const (
 	fieldsBlock
 	contextBlock
 	dividerBlock
+	actionsBlock
 )
 
 type block struct {
@@ -113,6 +114,9 @@ type block struct {
 	// measured them so that they are not written twice.
 	mrkdwn []string
 	fields []field
+	// id and actions are an actions block's block_id and elements.
+	id      string
+	actions []action
 }
 
 type field struct {
@@ -290,6 +294,8 @@ func (b *block) slack() ([]slack.Block, int) {
 	case contextBlock:
 		t := mrkdwnObject(b.lines[0].mrkdwn(), maxContextText)
 		return []slack.Block{slack.NewContextBlock("", t)}, utf8.RuneCountInString(t.Text)
+	case actionsBlock:
+		return b.slackActions()
 	}
 	return []slack.Block{slack.NewDividerBlock()}, 0
 }
@@ -355,6 +361,8 @@ func (d *doc) plainText(size int) string {
 			b.WriteByte('\n')
 		case dividerBlock:
 			b.WriteString("  ----\n")
+		case actionsBlock:
+			writeHints(&b, bl.actions)
 		}
 	}
 	return b.String()

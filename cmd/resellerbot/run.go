@@ -74,6 +74,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	app := bot.NewApp(slackConfig(cfg, log), api, cmds)
 	deliverer := delivery.New(delivery.Config{Store: st, Sender: advisedSlack{bot.NewSlackSender(api, cfg.Slack.AlertChannel)},
 		Logger: log, OnSend: metrics.observeSend})
+	app.HandleEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
 	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
 		MaxRetryAfter: max(cfg.Poll.Interval.D(), poll.DefaultMaxRetryAfter),
 		OnPoll: func(r poll.Result) {

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/resellerbot/resellerbot/bot/slacktest"
+	"github.com/resellerbot/resellerbot/internal/config"
+)
+
+// click clicks an element of the message ts and waits for the bot's
+// answer to the clicker; again redelivers the same envelope first, as
+// Slack does when it missed the ack.
+func (h *harness) click(a slacktest.BlockAction, again bool) slacktest.Response {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := h.slack.BlockAction(ctx, a)
+	if err != nil {
+		h.t.Fatalf("click %s: %v\nlogs:\n%s", a.ActionID, err, h.logs)
+	}
+	if !d.AckedInTime() {
+		h.t.Errorf("click %s acknowledged after %v", a.ActionID, d.AckAfter)
+	}
+	if again {
+		if _, err := h.slack.Redeliver(ctx, d.EnvelopeID, ""); err != nil {
+			h.t.Fatalf("redeliver %s: %v", a.ActionID, err)
+		}
+	}
+	h.waitFor("the answer to the click", func() bool { return len(h.slack.ResponseURLPosts(d.EnvelopeID)) > 0 })
+	time.Sleep(3 * h.cfg.Poll.Interval.D()) // room for a second answer, which must not come
+	posts := h.slack.ResponseURLPosts(d.EnvelopeID)
+	if len(posts) != 1 {
+		h.t.Errorf("%d answers to one click, want 1", len(posts))
+	}
+	return posts[0]
+}
+
+func (h *harness) message(ts string) slacktest.Message {
+	for _, m := range h.slack.Messages(slacktest.DefaultChannel) {
+		if m.TS == ts {
+			return m
+		}
+	}
+	h.t.Fatalf("no message %s", ts)
+	return slacktest.Message{}
+}
+
+func TestButtonsOnAnEpisode(t *testing.T) {
+	h := newHarness(t, remindQuickly, func(c *config.Config) { c.Slack.AllowedUserIDs = []string{slacktest.DefaultUserID} })
+	h.start()
+	parent := h.waitMessages(1)[0]
+	h.waitFor("a reminder in the thread", func() bool { return len(h.thread(parent.TS)) >= 1 })
+
+	t.Run("a refused user's click changes nothing and gets a refusal", func(t *testing.T) {
+		answer := h.click(slacktest.BlockAction{ActionID: "ack", MessageTS: parent.TS, UserID: "U0STRANGER"}, false)
+		if !strings.Contains(answer.Text, "isn't available to you") {
+			t.Errorf("answer %q, want a refusal", answer.Text)
+		}
+		if m := h.message(parent.TS); strings.Contains(string(m.Blocks), "Acknowledged by") {
+			t.Errorf("a refused click acknowledged the alert: %s", m.Blocks)
+		}
+	})
+	t.Run("ack acts once under a redelivered envelope and the message says who", func(t *testing.T) {
+		answer := h.click(slacktest.BlockAction{ActionID: "ack", MessageTS: parent.TS}, true)
+		if !strings.Contains(answer.Text, "You have acknowledged Beta Co") {
+			t.Errorf("answer %q", answer.Text)
+		}
+		h.waitFor("the message to say it is acknowledged", func() bool {
+			return strings.Contains(string(h.message(parent.TS).Blocks), "Acknowledged by @")
+		})
+		again := h.click(slacktest.BlockAction{ActionID: "ack", MessageTS: parent.TS, Blocks: parent.Blocks}, false)
+		if !strings.Contains(again.Text, "already acknowledged") {
+			t.Errorf("a second ack answered %q", again.Text)
+		}
+	})
+	t.Run("snooze until recovered stops the reminders, once under a redelivered envelope", func(t *testing.T) {
+		answer := h.click(slacktest.BlockAction{ActionID: "snooze", MessageTS: parent.TS, SelectedValue: "recovered"}, true)
+		if !strings.Contains(answer.Text, "snoozed until it recovers") {
+			t.Errorf("answer %q", answer.Text)
+		}
+		h.waitFor("the message to say who snoozed it", func() bool {
+			return strings.Contains(string(h.message(parent.TS).Blocks), "snoozed by @")
+		})
+		before := len(h.thread(parent.TS))
+		h.settle() // several reminder intervals
+		if after := len(h.thread(parent.TS)); after > before+1 {
+			t.Errorf("%d reminders after the snooze (one may have been on its way)", after-before)
+		}
+	})
+	t.Run("the recovery still ends the snoozed episode in its thread", func(t *testing.T) {
+		h.omni.SetBalance(4002, 900)
+		checkEpisode(t, h, parent.TS)
+		if m := h.message(parent.TS); !strings.Contains(string(m.Blocks), "Acknowledged by @") || strings.Contains(string(m.Blocks), `"actions"`) {
+			t.Errorf("the ended episode's message lost its acknowledgement or kept its buttons: %s", m.Blocks)
+		}
+	})
+}

@@ -208,4 +208,3 @@ func (a *App) HandleEpisodes(e *Episodes) {
 		answer(ctx, c, text, err)
 	})
 }
-

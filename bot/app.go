@@ -182,7 +182,7 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 		return
 	}
 	log.Info("command")
-	msgs := a.commands.Handle(cmd.Command, cmd.Text)
+	msgs := a.answerCommand(ctx, cmd)
 	first, rest := msgs[0], msgs[1:]
 	payload := map[string]any{"response_type": slack.ResponseTypeEphemeral, "text": first.Text, "blocks": first.Blocks}
 	// AckCtx, not Ack: after the socket is gone an ack must give up, not

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/resellerbot/resellerbot/alerts"
@@ -207,4 +210,94 @@ func (a *App) HandleEpisodes(e *Episodes) {
 		text, err := e.Ack(c.Value, c.UserID, c.UserName)
 		answer(ctx, c, text, err)
 	})
+	a.HandleCommand("/snoozes", func(context.Context, string, string) []render.Message {
+		rows, err := e.Snoozes()
+		if err != nil {
+			a.log.Error("listing snoozes", "error", err)
+			return []render.Message{render.Text("Sorry, the snoozes could not be read: " + err.Error())}
+		}
+		return []render.Message{render.Snoozes(rows, e.now())}
+	})
+	a.HandleCommand("/unsnooze", func(_ context.Context, _, text string) []render.Message {
+		return []render.Message{render.Text(e.unsnooze(text))}
+	})
+}
+
+// Snoozes lists the active snoozes, soonest to end first.
+func (e *Episodes) Snoozes() ([]render.SnoozeRow, error) {
+	now := e.now()
+	eps, err := e.Store.Episodes(func(ep *store.Episode) bool { return ep.Ended.IsZero() && ep.Snooze.Active(now) })
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]render.SnoozeRow, len(eps))
+	for i := range eps {
+		s := eps[i].Snooze
+		rows[i] = render.SnoozeRow{What: episodeName(&eps[i]), By: nameOr(s.Name, s.By), Until: s.Until, UntilEnd: s.UntilEnd}
+	}
+	slices.SortStableFunc(rows, func(a, b render.SnoozeRow) int {
+		if a.UntilEnd != b.UntilEnd {
+			if a.UntilEnd {
+				return 1
+			}
+			return -1
+		}
+		return a.Until.Compare(b.Until)
+	})
+	return rows, nil
+}
+
+// Find returns the open episodes a query names: an org by ID, by exact
+// name, or by a case-insensitive prefix of its name; "outage" or "api"
+// names the API outage.
+func (e *Episodes) Find(query string) ([]store.Episode, error) {
+	open, err := e.Open()
+	if err != nil {
+		return nil, err
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	var exact, prefix []store.Episode
+	for _, ep := range open {
+		id, _ := EpisodeOrg(&ep)
+		var first alerts.Event
+		_ = json.Unmarshal(ep.First, &first)
+		name := strings.ToLower(first.Org.Name)
+		switch {
+		case id == 0 && (q == "outage" || q == "api"):
+			exact = append(exact, ep)
+		case id != 0 && (q == strconv.FormatInt(id, 10) || q == name):
+			exact = append(exact, ep)
+		case id != 0 && q != "" && strings.HasPrefix(name, q):
+			prefix = append(prefix, ep)
+		}
+	}
+	if len(exact) > 0 {
+		return exact, nil
+	}
+	return prefix, nil
+}
+
+// unsnooze answers /unsnooze ORG.
+func (e *Episodes) unsnooze(query string) string {
+	if strings.TrimSpace(query) == "" {
+		return "Usage: /unsnooze ORG (an org's ID or name; /snoozes lists what is snoozed)."
+	}
+	found, err := e.Find(query)
+	switch {
+	case err != nil:
+		return "Sorry, that did not work: " + err.Error()
+	case len(found) == 0:
+		return fmt.Sprintf("No open alert matches %q.", query)
+	case len(found) > 1:
+		names := make([]string, len(found))
+		for i := range found {
+			names[i] = episodeName(&found[i])
+		}
+		return fmt.Sprintf("%q matches %s; say which.", query, strings.Join(names, ", "))
+	}
+	text, err := e.Unsnooze(found[0].Key)
+	if err != nil {
+		return "Sorry, that did not work: " + err.Error()
+	}
+	return text
 }

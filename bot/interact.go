@@ -74,6 +74,8 @@ type interactions struct {
 	clicks  map[string]ClickHandler
 	submits map[string]SubmitHandler
 	home    HomeHandler
+	// commands are slash commands answered outside package commands.
+	commands map[string]CommandHandler
 	// seen remembers recent envelope IDs, so a redelivered envelope (Slack
 	// resends one whose ack it did not see in time) acts once.
 	seen *recent

@@ -57,3 +57,31 @@ func TestAPersonsNamePingsNobody(t *testing.T) {
 		t.Errorf("the name is not escaped: %s", blocks)
 	}
 }
+
+func TestSnoozesMatchGoldenFiles(t *testing.T) {
+	tests := []struct {
+		name string
+		rows []render.SnoozeRow
+	}{
+		{"none", nil},
+		{"some", []render.SnoozeRow{{What: "Beta Co (4002)", By: "maria", Until: now.Add(time.Hour)}, {What: "the API outage", By: "li", UntilEnd: true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := render.Snoozes(tt.rows, now)
+			rendertest.CheckLimits(t, m)
+			golden(t, "snoozes_"+tt.name, m)
+		})
+	}
+	t.Run("a thousand snoozes stay within Slack's limits", func(t *testing.T) {
+		rows := make([]render.SnoozeRow, 1000)
+		for i := range rows {
+			rows[i] = render.SnoozeRow{What: strings.Repeat("Long Org Name ", 5), By: "maria", Until: now.Add(time.Hour)}
+		}
+		m := render.Snoozes(rows, now)
+		rendertest.CheckLimits(t, m)
+		if !strings.Contains(m.Plain, "more") {
+			t.Errorf("the answer does not say some are left out:\n%s", m.Plain)
+		}
+	})
+}

@@ -98,3 +98,25 @@ func TestButtonsOnAnEpisode(t *testing.T) {
 		}
 	})
 }
+
+func TestSnoozesAndUnsnooze(t *testing.T) {
+	h := newHarness(t, remindQuickly)
+	h.start()
+	parent := h.waitMessages(1)[0]
+	if resp := h.command(slacktest.DefaultUserID, "/snoozes", ""); !strings.Contains(resp.Text, "No alert is snoozed") {
+		t.Errorf("/snoozes before any snooze: %q", resp.Text)
+	}
+	h.click(slacktest.BlockAction{ActionID: "snooze", MessageTS: parent.TS, SelectedValue: "24h"}, false)
+	resp := h.command(slacktest.DefaultUserID, "/snoozes", "")
+	if !strings.Contains(resp.Text, "1 snoozed alert") || !strings.Contains(string(resp.Blocks), "Beta Co (4002)") {
+		t.Errorf("/snoozes after a snooze: %q %s", resp.Text, resp.Blocks)
+	}
+	if resp := h.command(slacktest.DefaultUserID, "/unsnooze", "beta"); !strings.Contains(resp.Text, "Reminders for Beta Co (4002) are back on") {
+		t.Errorf("/unsnooze beta: %q", resp.Text)
+	}
+	if resp := h.command(slacktest.DefaultUserID, "/snoozes", ""); !strings.Contains(resp.Text, "No alert is snoozed") {
+		t.Errorf("/snoozes after /unsnooze: %q", resp.Text)
+	}
+	before := len(h.thread(parent.TS))
+	h.waitFor("reminders again after /unsnooze", func() bool { return len(h.thread(parent.TS)) > before })
+}

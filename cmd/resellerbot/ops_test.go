@@ -707,8 +707,10 @@ func TestSlackManifest(t *testing.T) {
 	}
 
 	want := map[string][2]string{ // command → description, usage hint
-		"/orgs": {"Every org, riskiest first", "[low] [page N]"},
-		"/org":  {"One org and all its users", "NAME or ID"},
+		"/orgs":     {"Every org, riskiest first", "[low] [page N]"},
+		"/org":      {"One org and all its users", "NAME or ID"},
+		"/snoozes":  {"Alerts whose reminders are snoozed", ""},
+		"/unsnooze": {"Turn an org's low-balance reminders back on", "NAME or ID"},
 	}
 	got := map[string][2]string{}
 	for _, c := range m.Features.SlashCommands {

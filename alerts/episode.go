@@ -63,3 +63,12 @@ func (e *Event) Ends() bool {
 	_, ends, ok := episodeOf(e.Kind)
 	return ok && ends
 }
+
+// Family is the kind that names e for routing and counting: the kind that
+// opens its episode (a recovery belongs with low_balance), or its own.
+func (e *Event) Family() Kind {
+	if k, _, ok := episodeOf(e.Kind); ok {
+		return Kind(k.name)
+	}
+	return e.Kind
+}

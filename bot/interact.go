@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -156,7 +157,7 @@ func (a *App) interactive(ctx context.Context, client *socketmode.Client, req so
 	// Buttons on alerts work wherever the bot posts them, even outside
 	// allowed_channel_ids.
 	channel := cb.Channel.ID
-	if channel == a.cfg.AlertChannel {
+	if channel == a.cfg.AlertChannel || slices.Contains(a.cfg.RoutedChannels, channel) {
 		channel = ""
 	}
 	if !a.allowedUser(ctx, cb.User.ID, channel) {

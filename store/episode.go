@@ -36,6 +36,8 @@ type Episode struct {
 	// the message that replaced it when it was deleted.
 	Message uint64 `json:"message"`
 	Receipt string `json:"receipt,omitempty"`
+	// Channel is where the message is; empty: the default channel.
+	Channel string `json:"channel,omitempty"`
 	// InDigest is set when the episode opened inside a digest: that message
 	// is about many orgs and is not edited for one; the episode's news goes
 	// to its thread instead.
@@ -88,8 +90,8 @@ type Ack struct {
 func (e *Episode) Stale() bool { return e.Version > e.Edited }
 
 // EpisodeWrite is a poll's news about an episode, written with the poll.
-// Only the poll's fields of Episode are taken (Message, InDigest, Opened,
-// Ended, First, Last, Reminders); the others stay as stored.
+// Only the poll's fields of Episode are taken (Message, Channel, InDigest,
+// Opened, Ended, First, Last, Reminders); the others stay as stored.
 type EpisodeWrite struct {
 	Episode Episode
 	// OpenedBy is the index, within the same Commit, of the message that

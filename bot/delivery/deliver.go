@@ -117,6 +117,9 @@ type Config struct {
 	// OnSend, if set, is told the outcome of every attempt: nil error for a
 	// delivered message, or the error.
 	OnSend func(err error)
+	// SenderFor, if set, returns the Sender for a channel that routing
+	// named (see PlanRouted); Sender is the default channel's.
+	SenderFor func(channel string) Sender
 	// EditsPerMinute paces the edits of episodes' messages; default 40,
 	// within chat.update's rate tier (Tier 3, about 50 a minute).
 	EditsPerMinute int
@@ -134,6 +137,24 @@ type Deliverer struct {
 	lastProblem string
 	// nextEdit is when the next edit may go out (see EditsPerMinute).
 	nextEdit time.Time
+	// senders are the routed channels' Senders, made once each.
+	senders map[string]Sender
+}
+
+// sender returns the Sender for channel ("" the default).
+func (d *Deliverer) sender(channel string) Sender {
+	if channel == "" || d.cfg.SenderFor == nil {
+		return d.cfg.Sender
+	}
+	if s, ok := d.senders[channel]; ok {
+		return s
+	}
+	if d.senders == nil {
+		d.senders = map[string]Sender{}
+	}
+	s := d.cfg.SenderFor(channel)
+	d.senders[channel] = s
+	return s
 }
 
 // sendTimeout bounds one delivery attempt. It is below the bot's shutdown
@@ -277,10 +298,11 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	}
 	msg := out.msg
 	msg.Broadcast = out.broadcast && replyTo != ""
+	sender := d.sender(out.channel)
 	msg.Key = d.cfg.Store.ID() + "/" + strconv.FormatUint(m.ID, 10)
 	if m.InFlight {
 		// A process died while sending this: look before sending again.
-		if receipt, found := d.find(ctx, log, msg.Key, m, replyTo); found {
+		if receipt, found := d.find(ctx, log, sender, msg.Key, m, replyTo); found {
 			log.Info("alert was delivered before the restart; not sending it again", "receipt", receipt)
 			return d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now())
 		}
@@ -298,17 +320,17 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	// again after the restart. It gets sendTimeout instead.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	receipt, err := d.cfg.Sender.Send(sendCtx, msg, replyTo)
+	receipt, err := sender.Send(sendCtx, msg, replyTo)
 	var se *SendError
 	replaced := false
 	if errors.As(err, &se) && se.ParentGone && replyTo != "" {
 		log.Info("the thread to reply in is gone; posting the reply as a new message", "error", err)
 		replyTo, msg.Broadcast, replaced = "", false, out.episode != ""
-		receipt, err = d.cfg.Sender.Send(sendCtx, msg, replyTo)
+		receipt, err = sender.Send(sendCtx, msg, replyTo)
 	}
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		receipt, err = d.cfg.Sender.Send(sendCtx, msg.TextOnly(), replyTo)
+		receipt, err = sender.Send(sendCtx, msg.TextOnly(), replyTo)
 		if errors.As(err, &se) && se.Rejected {
 			// Refused whatever its form, it would hold up every alert
 			// behind it for ever. Drop it, and leave its text in the log.
@@ -347,8 +369,8 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 
 // find asks the Sender, if it can, whether the message arrived. An error
 // means "don't know": the message is sent again, at least once.
-func (d *Deliverer) find(ctx context.Context, log *slog.Logger, key string, m store.Message, replyTo string) (string, bool) {
-	finder, ok := d.cfg.Sender.(Finder)
+func (d *Deliverer) find(ctx context.Context, log *slog.Logger, sender Sender, key string, m store.Message, replyTo string) (string, bool) {
+	finder, ok := sender.(Finder)
 	if !ok {
 		return "", false
 	}

@@ -20,13 +20,12 @@ type Editor interface {
 // editEpisodes edits the stale messages of episodes, paced: it returns how
 // long to wait when the next edit is not due yet.
 func (d *Deliverer) editEpisodes(ctx context.Context) (time.Duration, error) {
-	editor, canEdit := d.cfg.Sender.(Editor)
 	for {
 		stale, err := d.cfg.Store.StaleEpisodes(staleBatch)
 		if err != nil || len(stale) == 0 {
 			return 0, err
 		}
-		if wait, err := d.editSome(ctx, editor, canEdit, stale); wait > 0 || err != nil {
+		if wait, err := d.editSome(ctx, stale); wait > 0 || err != nil {
 			return wait, err
 		}
 		if len(stale) < staleBatch {
@@ -39,9 +38,11 @@ func (d *Deliverer) editEpisodes(ctx context.Context) (time.Duration, error) {
 const staleBatch = 64
 
 // editSome edits stale episodes' messages in order until one is not due.
-func (d *Deliverer) editSome(ctx context.Context, editor Editor, canEdit bool, stale []store.Episode) (time.Duration, error) {
+func (d *Deliverer) editSome(ctx context.Context, stale []store.Episode) (time.Duration, error) {
 	for i := range stale {
 		ep := &stale[i]
+		sender := d.sender(ep.Channel)
+		editor, canEdit := sender.(Editor)
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
@@ -59,7 +60,7 @@ func (d *Deliverer) editSome(ctx context.Context, editor Editor, canEdit bool, s
 			return wait, nil
 		}
 		d.nextEdit = now.Add(time.Minute / time.Duration(d.cfg.EditsPerMinute))
-		if err := d.edit(ctx, editor, ep, now); err != nil {
+		if err := d.edit(ctx, sender, editor, ep, now); err != nil {
 			var se *SendError
 			if errors.As(err, &se) {
 				return se.RetryAfter, err
@@ -72,7 +73,7 @@ func (d *Deliverer) editSome(ctx context.Context, editor Editor, canEdit bool, s
 
 // edit brings one episode's message up to date, posting it anew when the
 // old one cannot be edited.
-func (d *Deliverer) edit(ctx context.Context, editor Editor, ep *store.Episode, now time.Time) error {
+func (d *Deliverer) edit(ctx context.Context, sender Sender, editor Editor, ep *store.Episode, now time.Time) error {
 	log := d.cfg.Logger.With("episode", ep.Key)
 	msg, err := episodeMessage(ep, now)
 	if err != nil {
@@ -91,7 +92,7 @@ func (d *Deliverer) edit(ctx context.Context, editor Editor, ep *store.Episode, 
 	receipt := ""
 	if errors.As(err, &se) && se.ParentGone {
 		log.Info("the episode's message cannot be edited; posting its update as a new message", "error", err)
-		receipt, err = d.cfg.Sender.Send(sendCtx, msg, "")
+		receipt, err = sender.Send(sendCtx, msg, "")
 	}
 	if d.cfg.OnSend != nil {
 		d.cfg.OnSend(err)

@@ -31,6 +31,68 @@ import (
 // transaction. A reminder of a snoozed episode is not sent: it only
 // updates the figures its message shows.
 func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]store.Episode) ([]store.Outgoing, []store.EpisodeWrite, error) {
+	return planChannel(events, polledAt, open, "")
+}
+
+// PlanRouted is PlanEpisodes for events routed to channels: channels names
+// the channels an event goes to (none: the default channel, ""). Each
+// channel gets its own cards, digest and episodes; an episode in a routed
+// channel is filed under its key and the channel (EpisodeKey).
+func PlanRouted(events []alerts.Event, polledAt time.Time, open map[string]store.Episode,
+	channels func(*alerts.Event) []string) ([]store.Outgoing, []store.EpisodeWrite, error) {
+	if channels == nil {
+		return PlanEpisodes(events, polledAt, open)
+	}
+	var order []string
+	by := map[string][]alerts.Event{}
+	for i := range events {
+		chs := channels(&events[i])
+		if len(chs) == 0 {
+			chs = []string{""}
+		}
+		for _, ch := range chs {
+			if _, seen := by[ch]; !seen {
+				order = append(order, ch)
+			}
+			by[ch] = append(by[ch], events[i])
+		}
+	}
+	var out []store.Outgoing
+	var writes []store.EpisodeWrite
+	for _, ch := range order {
+		o, w, err := planChannel(by[ch], polledAt, open, ch)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Indexes within one channel's plan become indexes in the commit.
+		base := len(out)
+		for i := range o {
+			if o[i].ReplyTo >= 0 {
+				o[i].ReplyTo += base
+			}
+		}
+		for i := range w {
+			if w[i].OpenedBy >= 0 {
+				w[i].OpenedBy += base
+			}
+		}
+		out, writes = append(out, o...), append(writes, w...)
+	}
+	return out, writes, nil
+}
+
+// EpisodeKey is the key an episode is filed under in the store: the
+// event's episode (alerts.Event.Episode), and the channel when routing
+// sent it to one other than the default.
+func EpisodeKey(e *alerts.Event, channel string) string {
+	key := e.Episode()
+	if key == "" || channel == "" {
+		return key
+	}
+	return key + "@" + channel
+}
+
+func planChannel(events []alerts.Event, polledAt time.Time, open map[string]store.Episode, channel string) ([]store.Outgoing, []store.EpisodeWrite, error) {
 	var (
 		top     []alerts.Event
 		replies []alerts.Event
@@ -43,7 +105,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 	kept := events[:0:0]
 	for i := range events {
 		ev := &events[i]
-		ep, known := open[ev.Episode()]
+		ep, known := open[EpisodeKey(ev, channel)]
 		if known && ev.Reminder && ep.Snooze.Active(polledAt) {
 			last, err := json.Marshal(ev)
 			if err != nil {
@@ -58,7 +120,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 	grouped := render.Grouped(len(kept))
 	for i := range kept {
 		ev := &kept[i]
-		key := ev.Episode()
+		key := EpisodeKey(ev, channel)
 		ep, known := open[key]
 		enc, err := json.Marshal(ev)
 		if err != nil {
@@ -74,7 +136,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 			top = append(top, *ev)
 			opened = append(opened, len(writes))
 			writes = append(writes, store.EpisodeWrite{OpenedBy: -1,
-				Episode: store.Episode{Key: key, Opened: ev.Since, First: enc, Last: enc}})
+				Episode: store.Episode{Key: key, Channel: channel, Opened: ev.Since, First: enc, Last: enc}})
 		default:
 			ep.Last = enc
 			if ev.Reminder {
@@ -93,11 +155,11 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 		inThread = append(inThread, reply)
 	}
 	batches := render.Batches(top, polledAt)
-	opens, err := markOpenings(batches, writes, opened)
+	opens, err := markOpenings(batches, writes, opened, channel)
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := plan(batches, polledAt, opens)
+	out, err := plan(batches, polledAt, opens, channel)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -106,7 +168,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 	for i := range batches {
 		if b := &batches[i]; i < len(opens) && !b.Digest && len(opens[i]) == 1 {
 			ep := render.Episode{Key: opens[i][0], First: b.Events[0], Last: b.Events[0]}
-			if out[i].Body, err = encodeEntry(ep.Render(polledAt), entry{Events: 1, Opens: opens[i]}); err != nil {
+			if out[i].Body, err = encodeEntry(ep.Render(polledAt), entry{Events: 1, Opens: opens[i], Channel: channel}); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -124,7 +186,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 		}
 		ev := &replies[0]
 		body, err := encodeEntry((&render.Batch{PolledAt: polledAt, Events: replies[:1]}).Render(polledAt),
-			entry{Events: 1, Episode: ev.Episode(), Broadcast: ev.Reminder})
+			entry{Events: 1, Episode: EpisodeKey(ev, channel), Broadcast: ev.Reminder, Channel: channel})
 		if err != nil {
 			return nil, nil, err
 		}
@@ -137,7 +199,7 @@ func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]sto
 // markOpenings ties each episode opened by the poll to the message that
 // opens it, its own card or the first part of the digest it is in, and
 // returns the episodes each message opens.
-func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []int) ([][]string, error) {
+func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []int, channel string) ([][]string, error) {
 	if len(opened) == 0 {
 		return nil, nil
 	}
@@ -145,7 +207,7 @@ func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []
 	for i := range batches {
 		b := &batches[i]
 		for j := range b.Events {
-			if key := b.Events[j].Episode(); key != "" {
+			if key := EpisodeKey(&b.Events[j], channel); key != "" {
 				if b.Digest {
 					at[key] = 0
 				} else {

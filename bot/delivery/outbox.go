@@ -34,6 +34,9 @@ type entry struct {
 	Episode   string   `json:"episode,omitempty"`
 	Broadcast bool     `json:"broadcast,omitempty"`
 	Opens     []string `json:"opens,omitempty"`
+	// Channel is where the message goes, when routing named one; empty:
+	// the default channel.
+	Channel string `json:"channel,omitempty"`
 }
 
 // stored is a rendered message as the outbox holds it: render.Message
@@ -58,16 +61,16 @@ type storing struct {
 // land in its thread. Relative times ("low since 2 hours ago") are measured
 // from polledAt, the time the messages say they were polled.
 func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
-	return plan(render.Batches(events, polledAt), polledAt, nil)
+	return plan(render.Batches(events, polledAt), polledAt, nil, "")
 }
 
 // plan encodes batches as outbox messages; opens, if set, names the
 // episodes each batch's message opens.
-func plan(batches []render.Batch, polledAt time.Time, opens [][]string) ([]store.Outgoing, error) {
+func plan(batches []render.Batch, polledAt time.Time, opens [][]string, channel string) ([]store.Outgoing, error) {
 	out := make([]store.Outgoing, len(batches))
 	for i := range batches {
 		b := &batches[i]
-		e := entry{Events: len(b.Events), Part: b.Part, Parts: b.Parts}
+		e := entry{Events: len(b.Events), Part: b.Part, Parts: b.Parts, Channel: channel}
 		if i < len(opens) {
 			e.Opens = opens[i]
 		}
@@ -104,6 +107,7 @@ type decoded struct {
 	episode             string
 	broadcast           bool
 	opens               []string
+	channel             string
 }
 
 // decode reads an outbox message: rendered, as this version writes it, or
@@ -115,6 +119,7 @@ func decode(body []byte, now time.Time) (decoded, error) {
 		Episode   string   `json:"episode"`
 		Broadcast bool     `json:"broadcast"`
 		Opens     []string `json:"opens"`
+		Channel   string   `json:"channel"`
 		render.Batch
 	}
 	if err := json.Unmarshal(body, &e); err != nil {
@@ -122,7 +127,7 @@ func decode(body []byte, now time.Time) (decoded, error) {
 	}
 	if m := e.Message; m != nil && m.Text != "" {
 		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain},
-			events: e.Count, part: e.Part, parts: e.Parts, episode: e.Episode, broadcast: e.Broadcast, opens: e.Opens}, nil
+			events: e.Count, part: e.Part, parts: e.Parts, episode: e.Episode, broadcast: e.Broadcast, opens: e.Opens, channel: e.Channel}, nil
 	}
 	if len(e.Batch.Events) == 0 {
 		return decoded{}, errors.New("delivery: outbox message holds no events")

@@ -32,6 +32,9 @@ type Config struct {
 	// OnPoll, if set, is called after every poll that was stored (not for
 	// dry runs), from the polling goroutine.
 	OnPoll func(Result)
+	// Channels, if set, routes each event to channels (see
+	// delivery.PlanRouted); none, or nil Channels, is the default channel.
+	Channels func(*alerts.Event) []string
 	// MaxRetryAfter caps how long a 429's Retry-After keeps polls from
 	// asking the API; default DefaultMaxRetryAfter. Callers set it to at
 	// least their poll interval. A vendor asking for a week must not
@@ -280,7 +283,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	if err != nil {
 		return res, err
 	}
-	if commit.Messages, commit.Episodes, err = delivery.PlanEpisodes(res.Events, polledAt, open); err != nil {
+	if commit.Messages, commit.Episodes, err = delivery.PlanRouted(res.Events, polledAt, open, p.cfg.Channels); err != nil {
 		return res, err
 	}
 	written, err := p.cfg.Store.Commit(commit)

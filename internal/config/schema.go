@@ -45,6 +45,9 @@ type Slack struct {
 	AllowedUserIDs []string `yaml:"allowed_user_ids" json:"allowed_user_ids"`
 	// AllowedChannelIDs are where the bot answers; empty allows any.
 	AllowedChannelIDs []string `yaml:"allowed_channel_ids" json:"allowed_channel_ids"`
+	// Routes send alerts to channels by kind and org; an alert no route
+	// matches goes to AlertChannel. See Slack.Channels.
+	Routes []Route `yaml:"routes" json:"routes"`
 }
 
 // Store is the local snapshot database.
@@ -104,6 +107,7 @@ func Default() Config {
 			APIURL:            "https://slack.com/api/",
 			AllowedUserIDs:    []string{},
 			AllowedChannelIDs: []string{},
+			Routes:            []Route{},
 		},
 		Store: Store{
 			Path:    "resellerbot.db",

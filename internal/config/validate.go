@@ -140,6 +140,7 @@ func (c *Config) Validate(need Need) []error {
 		for i, v := range s.AllowedChannelIDs {
 			id(fmt.Sprintf("slack.allowed_channel_ids[%d]", i), v, anyChannel)
 		}
+		s.validateRoutes(bad, id)
 	}
 	if need&NeedStore != 0 {
 		if c.Store.Path == "" {

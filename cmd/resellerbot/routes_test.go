@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -63,6 +64,32 @@ func TestRoutesSendEachKindToItsChannel(t *testing.T) {
 	for _, m := range h.settle() {
 		if strings.Contains(m.Text, "Beta Co") {
 			t.Errorf("the alert channel got a low-balance message: %q", m.Text)
+		}
+	}
+}
+
+func TestCheckVerifiesEveryRoutedChannel(t *testing.T) {
+	api := omnitest.NewServer(nil)
+	defer api.Close()
+	sl := slacktest.NewServer(slacktest.WithChannels(slacktest.DefaultChannel, lowChannel))
+	defer sl.Close()
+	sl.SetChannel("C0PRIVATE", false)
+	path, getenv := checkConfig(t, api, sl, slacktest.DefaultChannel)
+	content, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routed := strings.Replace(string(content), "slack:\n", "slack:\n  routes:\n    - channel: "+lowChannel+"\n      kinds: [low_balance]\n    - channel: C0PRIVATE\n", 1)
+	if err := os.WriteFile(path, []byte(routed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := cli(t, getenv, "", "check", "--config", path)
+	if code != exitFailure {
+		t.Errorf("exit %d, want %d\n%s\n%s", code, exitFailure, out, errOut)
+	}
+	for _, w := range []string{"ok    slack routed channel: " + lowChannel, "FAIL  slack routed channel: not_in_channel: invite the bot"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
 }

@@ -71,13 +71,13 @@ func episodeActions(k kind, ep *Episode) *block {
 	return &block{kind: actionsBlock, id: ep.Key, actions: acts}
 }
 
-// orgHintOf names the episode's org for the console's commands, by ID; a
-// reseller-wide episode is named by its key.
+// orgHintOf names the episode's org for the console's commands, by ID; the
+// one reseller-wide episode, the API outage, is "outage".
 func orgHintOf(ep *Episode) string {
 	if ep.First.Org.ID != 0 {
 		return strconv.FormatInt(ep.First.Org.ID, 10)
 	}
-	return ep.Key
+	return "outage"
 }
 
 // slackActions writes an actions block as Block Kit.

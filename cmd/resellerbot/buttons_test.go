@@ -120,3 +120,27 @@ func TestSnoozesAndUnsnooze(t *testing.T) {
 	before := len(h.thread(parent.TS))
 	h.waitFor("reminders again after /unsnooze", func() bool { return len(h.thread(parent.TS)) > before })
 }
+
+func TestTheDemoShowsAnEpisodeWithItsButtonsAndAnswersThem(t *testing.T) {
+	code, out, errOut := cli(t, nil, "snooze 4002 1d\nack 4002\n/snoozes\ndetails beta\n", "demo", "--interval", "40ms", "--duration", "2s")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"[snooze 4002 1d] [ack 4002]",
+		"── snooze 4002 1d ", "Reminders for Beta Co (4002) snoozed until",
+		"── ack 4002 ", "You have acknowledged Beta Co (4002)",
+		"── /snoozes ", "1 snoozed alert",
+		"── details beta ", "🏢 Beta Co (4002)",
+		"── update of console-1 ", "Acknowledged by @you",
+		"continued in the thread of console-1", "✅ Balance recovered",
+		"⚠️ Still low balance", // another org's reminder, in its episode's thread
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s\nstderr:\n%s", out, errOut)
+	}
+}

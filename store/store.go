@@ -1,6 +1,8 @@
 // Package store keeps resellerbot's state in one bbolt file: the latest
 // snapshot of the reseller, a bounded history of earlier ones, the alert
-// state, and the outbox of messages not yet delivered.
+// state, the outbox of messages not yet delivered, and the alert episodes:
+// where each one's Slack message is, what it should show, and who snoozed
+// or acknowledged it.
 //
 // Everything one poll changes is written in one transaction, so a crash
 // leaves either the whole poll or none of it. The alert state and outbox

@@ -181,3 +181,73 @@ func TestAThousandRecoveriesInOnePollArePacedEdits(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanEpisodes(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	low := lowEvent(4002, t0, t0, alerts.LowBalance, 10)
+	reminder := low
+	reminder.Reminder, reminder.At = true, t0.Add(24*time.Hour)
+	recovered := lowEvent(4002, t0.Add(25*time.Hour), t0, alerts.BalanceRecovered, 900)
+	open := map[string]store.Episode{low.Episode(): {Key: low.Episode(), Message: 1, Receipt: "1.0", Opened: t0}}
+	snoozed := map[string]store.Episode{low.Episode(): {Key: low.Episode(), Message: 1, Receipt: "1.0", Opened: t0,
+		Snooze: store.Snooze{By: "U1", UntilEnd: true}}}
+	burst := []alerts.Event{recovered}
+	for org := int64(1); org <= 5; org++ {
+		burst = append(burst, lowEvent(org, t0, t0, alerts.OrgAdded, 100))
+	}
+	tests := []struct {
+		name      string
+		events    []alerts.Event
+		open      map[string]store.Episode
+		messages  int
+		threaded  []bool // per message: a reply in an episode's thread
+		reminders int
+		ended     bool
+	}{
+		{"an opening is a message of its own", []alerts.Event{low}, nil, 1, []bool{false}, 0, false},
+		{"a reminder is a reply in the episode's thread", []alerts.Event{reminder}, open, 1, []bool{true}, 1, false},
+		{"a snoozed reminder is not sent", []alerts.Event{reminder}, snoozed, 0, nil, 0, false},
+		{"the recovery is a reply, snoozed or not", []alerts.Event{recovered}, snoozed, 1, []bool{true}, 0, true},
+		{"in a burst the recovery stays in the digest", burst, open, 1, []bool{false}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs, eps, err := delivery.PlanEpisodes(tt.events, t0, tt.open)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != tt.messages {
+				t.Fatalf("%d messages, want %d", len(msgs), tt.messages)
+			}
+			for i, m := range msgs {
+				if got := strings.Contains(string(m.Body), `"episode":`); got != tt.threaded[i] {
+					t.Errorf("message %d threaded %v, want %v: %s", i, got, tt.threaded[i], m.Body)
+				}
+			}
+			if len(eps) != 1 {
+				t.Fatalf("%d episode writes, want 1", len(eps))
+			}
+			if ep := eps[0].Episode; ep.Reminders != tt.reminders || ep.Ended.IsZero() == tt.ended {
+				t.Errorf("episode %+v: want %d reminders, ended %v", ep, tt.reminders, tt.ended)
+			}
+		})
+	}
+	t.Run("episodes opened in a digest are marked so", func(t *testing.T) {
+		var events []alerts.Event
+		for org := int64(1); org <= 5; org++ {
+			events = append(events, lowEvent(org, t0, t0, alerts.LowBalance, 10))
+		}
+		msgs, eps, err := delivery.PlanEpisodes(events, t0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) != 1 || len(eps) != 5 {
+			t.Fatalf("%d messages, %d episodes; want one digest opening 5", len(msgs), len(eps))
+		}
+		for _, w := range eps {
+			if !w.Episode.InDigest || w.OpenedBy != 0 {
+				t.Errorf("episode %s: in digest %v, opened by %d", w.Episode.Key, w.Episode.InDigest, w.OpenedBy)
+			}
+		}
+	})
+}

@@ -258,10 +258,11 @@ func (e *Episodes) Find(query string) ([]store.Episode, error) {
 	q := strings.ToLower(strings.TrimSpace(query))
 	var exact, prefix []store.Episode
 	for _, ep := range open {
-		id, _ := EpisodeOrg(&ep)
-		var first alerts.Event
+		var first struct {
+			Org alerts.OrgRef `json:"org"`
+		}
 		_ = json.Unmarshal(ep.First, &first)
-		name := strings.ToLower(first.Org.Name)
+		id, name := first.Org.ID, strings.ToLower(first.Org.Name)
 		switch {
 		case id == 0 && (q == "outage" || q == "api"):
 			exact = append(exact, ep)

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -250,4 +251,49 @@ func TestPlanEpisodes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// limitedEditor answers the first edit with a 429.
+type limitedEditor struct {
+	editingSender
+	limited bool
+}
+
+func (s *limitedEditor) Edit(ctx context.Context, m render.Message, receipt string) error {
+	if !s.limited {
+		s.limited = true
+		return &delivery.SendError{Err: errors.New("ratelimited"), RetryAfter: 30 * time.Second}
+	}
+	return s.editingSender.Edit(ctx, m, receipt)
+}
+
+func TestAnEditHonoursRetryAfter(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "episodes.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	clock := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	sender := &limitedEditor{editingSender: editingSender{t: t, now: func() time.Time { return clock }}}
+	d := delivery.New(delivery.Config{Store: st, Sender: sender, Now: func() time.Time { return clock }, Logger: slog.New(slog.DiscardHandler)})
+	commitPoll(t, st, []alerts.Event{lowEvent(4002, clock, clock, alerts.LowBalance, 10)}, clock)
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clock = clock.Add(time.Hour)
+	commitPoll(t, st, []alerts.Event{lowEvent(4002, clock, clock.Add(-time.Hour), alerts.BalanceRecovered, 900)}, clock)
+	wait, err := d.Drain(context.Background())
+	if err == nil || wait != 30*time.Second {
+		t.Fatalf("Drain = %v, %v; want the 429's 30s", wait, err)
+	}
+	if len(sender.edits) != 0 {
+		t.Fatal("an edit went through despite the 429")
+	}
+	clock = clock.Add(wait)
+	if wait, err := d.Drain(context.Background()); err != nil || wait != 0 {
+		t.Fatalf("Drain after the wait = %v, %v", wait, err)
+	}
+	if len(sender.edits) != 1 {
+		t.Fatalf("%d edits after the wait, want 1", len(sender.edits))
+	}
 }

@@ -207,6 +207,10 @@ func (a *App) HandleEpisodes(e *Episodes) {
 		answer(ctx, c, text, err)
 	})
 	a.HandleClick(render.ActionAck, func(ctx context.Context, c Click) {
+		if render.IsAlertKey(c.Value) {
+			a.ackAlert(ctx, e, c)
+			return
+		}
 		text, err := e.Ack(c.Value, c.UserID, c.UserName)
 		answer(ctx, c, text, err)
 	})
@@ -301,4 +305,31 @@ func (e *Episodes) unsnooze(query string) string {
 		return "Sorry, that did not work: " + err.Error()
 	}
 	return text
+}
+
+// ackAlert acknowledges a one-off alert: stored first, once, then the
+// message is put back through the click's response_url with a line saying
+// who has it, and the clicker is told.
+func (a *App) ackAlert(ctx context.Context, e *Episodes, c Click) {
+	log := a.log.With("action_id", c.ActionID, "user", c.UserID)
+	stands, first, err := e.Store.AckAlert(c.Value, store.Ack{By: c.UserID, Name: nameOr(c.UserName, c.UserID), At: e.now()})
+	text := "You have acknowledged this alert; the message says so."
+	switch {
+	case err != nil:
+		log.Error("acknowledging an alert", "error", err)
+		text = "Sorry, that did not work: " + err.Error()
+	case !first:
+		text = "This alert was already acknowledged by @" + stands.Name + "."
+	}
+	if c.ResponseURL == "" {
+		return
+	}
+	if err == nil && first && len(c.Blocks) > 0 {
+		if err := a.Respond(ctx, c.ResponseURL, render.Acknowledged(c.Text, c.Blocks, stands.Name, stands.At), true); err != nil {
+			log.Error("showing an acknowledgement", "error", err)
+		}
+	}
+	if err := a.Respond(ctx, c.ResponseURL, render.Text(text), false); err != nil {
+		log.Error("answering a click", "error", err)
+	}
 }

@@ -84,3 +84,21 @@ func TestEpisodes(t *testing.T) {
 		}
 	})
 }
+
+func TestAckAlertKeepsTheFirst(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "bot.db"), store.Options{})
+	at := time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)
+	const key = "alert/new_user/4001/1111/1"
+	if a, first, err := s.AckAlert(key, store.Ack{By: "U1", Name: "maria", At: at}); err != nil || !first || a.By != "U1" {
+		t.Fatalf("first ack = %+v, %v, %v", a, first, err)
+	}
+	if a, first, err := s.AckAlert(key, store.Ack{By: "U2", Name: "li", At: at.Add(time.Minute)}); err != nil || first || a.Name != "maria" {
+		t.Fatalf("second ack = %+v, %v, %v; want maria's to stand", a, first, err)
+	}
+	if _, first, _ := s.AckAlert("alert/other", store.Ack{By: "U2", At: at.Add(31 * 24 * time.Hour)}); !first {
+		t.Fatal("another alert's ack is not its first")
+	}
+	if _, first, _ := s.AckAlert(key, store.Ack{By: "U3", At: at.Add(31 * 24 * time.Hour)}); !first {
+		t.Error("an acknowledgement older than the retention was kept")
+	}
+}

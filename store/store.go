@@ -139,7 +139,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketOrgs, bucketHistory, bucketOutbox, bucketSent, bucketEpisodes, bucketStale} {
+		for _, name := range [][]byte{bucketMeta, bucketOrgs, bucketHistory, bucketOutbox, bucketSent, bucketEpisodes, bucketStale, bucketAcks} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}

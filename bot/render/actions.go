@@ -1,11 +1,15 @@
 package render
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
+
+	"github.com/resellerbot/resellerbot/alerts"
 )
 
 // Buttons and menus on messages. Their action_ids are a stable contract:
@@ -23,6 +27,58 @@ const (
 	// episode's key.
 	ActionAck = "ack"
 )
+
+// AlertKey identifies a one-off alert for its ack button: "alert/", its
+// kind, org, user and when it was polled.
+func AlertKey(e *alerts.Event) string {
+	var user int64
+	if e.User != nil {
+		user = e.User.ID
+	}
+	// The kind is the engine's name; one from a newer version is kept to
+	// the characters those names use, since the value is sent back as is.
+	kind := strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || r == '_' {
+			return r
+		}
+		return -1
+	}, string(e.Kind))
+	return "alert/" + kind[:min(len(kind), 40)] + "/" + strconv.FormatInt(e.Org.ID, 10) + "/" + strconv.FormatInt(user, 10) +
+		"/" + strconv.FormatInt(e.At.Unix(), 10)
+}
+
+// IsAlertKey reports whether an ack button's value is a one-off alert's
+// (AlertKey) rather than an episode's.
+func IsAlertKey(v string) bool { return strings.HasPrefix(v, "alert/") }
+
+// Acknowledged is the message clicked, blocks as Slack sent them, with its
+// ack button taken out and a line saying who acknowledged it: a one-off
+// alert's new version, put in place through the click's response_url.
+func Acknowledged(text string, blocks []slack.Block, name string, now time.Time) Message {
+	out := make([]slack.Block, 0, len(blocks)+1)
+	for _, b := range blocks {
+		if a, ok := b.(*slack.ActionBlock); ok && a.Elements != nil {
+			var keep []slack.BlockElement
+			for _, el := range a.Elements.ElementSet {
+				if btn, ok := el.(*slack.ButtonBlockElement); ok && btn.ActionID == ActionAck {
+					continue
+				}
+				keep = append(keep, el)
+			}
+			if len(keep) == 0 {
+				continue
+			}
+			b = slack.NewActionBlock(a.BlockID, keep...)
+		}
+		out = append(out, b)
+	}
+	note := line{txt("👀 Acknowledged by "), person(name), txt(" at " + stamp(now))}
+	out = append(out, slack.NewContextBlock("", mrkdwnObject(note.mrkdwn(), maxContextText)))
+	if len(out) > maxBlocks {
+		out = out[len(out)-maxBlocks:]
+	}
+	return Message{Text: text, Blocks: out, Plain: note.plain()}
+}
 
 // snoozeOptions are the snooze menu's options, in its order.
 var snoozeOptions = [...]option{
@@ -104,8 +160,14 @@ func (b *block) slackActions() ([]slack.Block, int) {
 // writeHints writes an actions block for the console: "[snooze 4002 1d]
 // [ack 4002]", the commands that do what the elements do.
 func writeHints(b *strings.Builder, acts []action) {
+	if !slices.ContainsFunc(acts, func(a action) bool { return a.hint != "" }) {
+		return // the console has no command for these
+	}
 	b.WriteString(" ")
 	for _, a := range acts {
+		if a.hint == "" {
+			continue
+		}
 		b.WriteString(" [")
 		b.WriteString(a.hint)
 		b.WriteString("]")

@@ -129,6 +129,11 @@ func card(e *alerts.Event, now time.Time) *doc {
 	if fs := k.fieldsOf(e); len(fs) > 0 {
 		d.fields(fs...)
 	}
+	if e.Episode() == "" {
+		// A one-off alert's ack button; an episode's message has its own.
+		d.blocks = append(d.blocks, block{kind: actionsBlock, id: "alert", actions: []action{
+			{id: ActionAck, label: "Acknowledge", value: AlertKey(e)}}})
+	}
 	d.context(contextLine(e)...)
 	return d
 }

@@ -205,6 +205,22 @@ func checkMessage(t *testing.T, name string, m render.Message) {
 				checkText(t, fmt.Sprintf("%s: block %d (context) element %d", name, i, j), to, "", render.MaxContextText)
 			}
 		case *slack.DividerBlock:
+		case *slack.ActionBlock:
+			// The bot's own buttons: plain_text labels, values it made.
+			if b.Elements == nil || len(b.Elements.ElementSet) == 0 || len(b.Elements.ElementSet) > 25 {
+				t.Fatalf("%s: block %d (actions) has no or too many elements", name, i)
+			}
+			for j, el := range b.Elements.ElementSet {
+				btn, ok := el.(*slack.ButtonBlockElement)
+				if !ok {
+					t.Fatalf("%s: block %d element %d is a %T", name, i, j, el)
+				}
+				checkText(t, fmt.Sprintf("%s: block %d (actions) element %d", name, i, j), btn.Text, slack.PlainTextType, 75)
+				plainLTs += strings.Count(btn.Text.Text, "<")
+				if strings.ContainsAny(btn.Value, "<>&") || len(btn.Value) > 2000 {
+					t.Fatalf("%s: block %d element %d has value %q", name, i, j, btn.Value)
+				}
+			}
 		default:
 			t.Fatalf("%s: block %d is an unexpected %T", name, i, b)
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 	"github.com/resellerbot/resellerbot/internal/config"
+	"github.com/resellerbot/resellerbot/omni/omnitest"
 )
 
 // click clicks an element of the message ts and waits for the bot's
@@ -142,5 +143,56 @@ func TestTheDemoShowsAnEpisodeWithItsButtonsAndAnswersThem(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("output:\n%s\nstderr:\n%s", out, errOut)
+	}
+}
+
+func TestAckOnAOneOffAlertActsOnce(t *testing.T) {
+	h := newHarness(t)
+	h.start()
+	h.waitMessages(1)
+	h.omni.AddUser(4001, omnitest.User{ID: 1111, Name: "New Hire", Email: "new@acme.example", IsActive: true})
+	card := h.waitMessages(2)[1]
+	if !strings.HasPrefix(card.Text, "New user in Acme Inc") {
+		t.Fatalf("second message %q, want the new user", card.Text)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	d, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "ack", MessageTS: card.TS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.slack.Redeliver(ctx, d.EnvelopeID, ""); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the card to say who acknowledged it", func() bool {
+		return strings.Contains(string(h.message(card.TS).Blocks), "Acknowledged by @")
+	})
+	m := h.message(card.TS)
+	if strings.Contains(string(m.Blocks), `"action_id":"ack"`) || !strings.HasPrefix(m.Text, "New user in Acme Inc") || m.Edits != 1 {
+		t.Errorf("after the ack: %d edits, text %q, blocks %s", m.Edits, m.Text, m.Blocks)
+	}
+	h.waitFor("the answer to the clicker", func() bool {
+		for _, p := range h.slack.ResponseURLPosts(d.EnvelopeID) {
+			if strings.Contains(p.Text, "You have acknowledged this alert") {
+				return true
+			}
+		}
+		return false
+	})
+	// Someone else, on the card as first posted.
+	d2, err := h.slack.BlockAction(ctx, slacktest.BlockAction{ActionID: "ack", MessageTS: card.TS, UserID: "U0SOMEONE", Blocks: card.Blocks})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the second clicker to be told", func() bool {
+		for _, p := range h.slack.ResponseURLPosts(d2.EnvelopeID) {
+			if strings.Contains(p.Text, "already acknowledged by @") {
+				return true
+			}
+		}
+		return false
+	})
+	if m := h.message(card.TS); m.Edits != 1 {
+		t.Errorf("%d edits after a second ack, want 1", m.Edits)
 	}
 }

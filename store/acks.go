@@ -41,21 +41,6 @@ func (s *Store) AckAlert(key string, a Ack) (Ack, bool, error) {
 }
 
 func pruneAcks(b *bolt.Bucket, cutoff time.Time) error {
-	var drop [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var a Ack
-		if json.Unmarshal(v, &a) != nil || a.At.Before(cutoff) {
-			drop = append(drop, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range drop {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	// An unreadable record reads as the zero Ack, older than any cutoff.
+	return pruneJSON(b, func(a *Ack) bool { return a.At.Before(cutoff) })
 }

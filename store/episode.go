@@ -161,26 +161,34 @@ func putEpisode(b *bolt.Bucket, ep *Episode) error {
 // pruneEpisodes drops episodes that ended before cutoff and whose message
 // is up to date.
 func pruneEpisodes(b *bolt.Bucket, cutoff time.Time) error {
-	var drop [][]byte
+	return pruneJSON(b, func(ep *Episode) bool {
+		return !ep.Ended.IsZero() && ep.Ended.Before(cutoff) && !ep.Stale()
+	}, b.Tx().Bucket(bucketStale))
+}
+
+// pruneJSON deletes the records of b, JSON-encoded Ts, that drop says to,
+// and their keys in also (an index). A record that does not decode is
+// dropped when drop says so of the zero T, else kept for readers to report.
+func pruneJSON[T any](b *bolt.Bucket, drop func(*T) bool, also ...*bolt.Bucket) error {
+	var keys [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var ep Episode
-		if err := json.Unmarshal(v, &ep); err != nil {
-			return nil // kept: readers report it
+		var rec T
+		if json.Unmarshal(v, &rec) != nil {
+			rec = *new(T)
 		}
-		if !ep.Ended.IsZero() && ep.Ended.Before(cutoff) && !ep.Stale() {
-			drop = append(drop, append([]byte(nil), k...))
+		if drop(&rec) {
+			keys = append(keys, append([]byte(nil), k...))
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	for _, k := range drop {
-		if err := b.Delete(k); err != nil {
-			return err
-		}
-		if err := b.Tx().Bucket(bucketStale).Delete(k); err != nil {
-			return err
+	for _, k := range keys {
+		for _, bk := range append([]*bolt.Bucket{b}, also...) {
+			if err := bk.Delete(k); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -167,7 +167,7 @@ func planChannel(events []alerts.Event, polledAt time.Time, open map[string]stor
 	// needs no edit until something happens.
 	for i := range batches {
 		if b := &batches[i]; i < len(opens) && !b.Digest && len(opens[i]) == 1 {
-			ep := render.Episode{Key: opens[i][0], First: b.Events[0], Last: b.Events[0]}
+			ep := render.EpisodeView{Key: opens[i][0], First: b.Events[0], Last: b.Events[0]}
 			if out[i].Body, err = encodeEntry(ep.Render(polledAt), entry{Events: 1, Opens: opens[i], Channel: channel}); err != nil {
 				return nil, nil, err
 			}
@@ -232,7 +232,7 @@ func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []
 
 // episodeMessage renders an episode's message from its record.
 func episodeMessage(ep *store.Episode, now time.Time) (render.Message, error) {
-	v := render.Episode{Key: ep.Key, Reminders: ep.Reminders,
+	v := render.EpisodeView{Key: ep.Key, Reminders: ep.Reminders,
 		SnoozedBy: ep.Snooze.Name, SnoozedUntil: ep.Snooze.Until, UntilEnd: ep.Snooze.UntilEnd,
 		AckedBy: ep.Ack.Name, AckedAt: ep.Ack.At}
 	if ep.Snooze.By != "" && v.SnoozedBy == "" {

@@ -106,7 +106,7 @@ type option struct{ label, value string }
 // open: its kind's actions, which the actions block identifies by the
 // episode's key (the block_id) so that a menu's click, whose value is the
 // option, still names the episode.
-func episodeActions(k kind, ep *Episode) *block {
+func episodeActions(k kind, ep *EpisodeView) *block {
 	var acts []action
 	orgHint := strings.TrimSpace(orgHintOf(ep))
 	for _, id := range k.actions {
@@ -129,7 +129,7 @@ func episodeActions(k kind, ep *Episode) *block {
 
 // orgHintOf names the episode's org for the console's commands, by ID; the
 // one reseller-wide episode, the API outage, is "outage".
-func orgHintOf(ep *Episode) string {
+func orgHintOf(ep *EpisodeView) string {
 	if ep.First.Org.ID != 0 {
 		return strconv.FormatInt(ep.First.Org.ID, 10)
 	}

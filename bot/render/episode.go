@@ -17,8 +17,8 @@ import (
 // the digest instead of a thread reply each.
 func Grouped(n int) bool { return n > cardLimit }
 
-// Episode is what an episode's message shows.
-type Episode struct {
+// EpisodeView is what an episode's message shows.
+type EpisodeView struct {
 	// Key is the episode's key, the value its ack button carries.
 	Key string
 	// First and Last are the opening and the latest event.
@@ -36,7 +36,7 @@ type Episode struct {
 }
 
 // Render writes the episode's message as of now.
-func (ep *Episode) Render(now time.Time) Message {
+func (ep *EpisodeView) Render(now time.Time) Message {
 	last := ep.Last
 	// The message stands for the whole episode: it reads "Low balance",
 	// not "Still low balance", however many reminders followed.
@@ -65,7 +65,7 @@ func (ep *Episode) Render(now time.Time) Message {
 }
 
 // status is one line per thing that happened since the episode opened.
-func (ep *Episode) status(now time.Time) []line {
+func (ep *EpisodeView) status(now time.Time) []line {
 	var lines []line
 	ended := ep.Last.Ends()
 	if !ep.First.Since.IsZero() {

@@ -19,20 +19,20 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 	outage := ev["api_outage"]
 	tests := []struct {
 		name string
-		ep   render.Episode
+		ep   render.EpisodeView
 		says []string
 	}{
-		{"a low balance just opened shows its figures", render.Episode{Key: "k", First: first, Last: first},
+		{"a low balance just opened shows its figures", render.EpisodeView{Key: "k", First: first, Last: first},
 			[]string{"Low balance", "$13.00"}},
-		{"a reminded, snoozed and acknowledged low balance says who did what", render.Episode{Key: "k", First: first, Last: reminder, Reminders: 1,
+		{"a reminded, snoozed and acknowledged low balance says who did what", render.EpisodeView{Key: "k", First: first, Last: reminder, Reminders: 1,
 			SnoozedBy: "maria", SnoozedUntil: now.Add(time.Hour), AckedBy: "li", AckedAt: now.Add(-time.Minute)},
 			[]string{"$9.50", "1 reminder so far", "snoozed by @maria until 2026-11-27 17:05 UTC", "Acknowledged by @li"}},
-		{"a snooze until recovery says so", render.Episode{Key: "k", First: first, Last: first, SnoozedBy: "maria", UntilEnd: true},
+		{"a snooze until recovery says so", render.EpisodeView{Key: "k", First: first, Last: first, SnoozedBy: "maria", UntilEnd: true},
 			[]string{"until it recovers"}},
-		{"a recovered low balance says it recovered and at what balance", render.Episode{Key: "k", First: first, Last: recovered, Reminders: 2,
+		{"a recovered low balance says it recovered and at what balance", render.EpisodeView{Key: "k", First: first, Last: recovered, Reminders: 2,
 			SnoozedBy: "maria", UntilEnd: true},
 			[]string{"Balance recovered", "$1,500.00", "2 reminders so far", "Ended"}},
-		{"an outage shows since when", render.Episode{Key: "k", First: outage, Last: outage}, []string{"outage", "Since 2026-11-27 15:50 UTC"}},
+		{"an outage shows since when", render.EpisodeView{Key: "k", First: outage, Last: outage}, []string{"outage", "Since 2026-11-27 15:50 UTC"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +51,7 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 
 func TestAPersonsNamePingsNobody(t *testing.T) {
 	ev := sampleEvents()["low_balance"]
-	m := (&render.Episode{First: ev, Last: ev, AckedBy: "<!channel>"}).Render(now)
+	m := (&render.EpisodeView{First: ev, Last: ev, AckedBy: "<!channel>"}).Render(now)
 	rendertest.CheckLimits(t, m)
 	if blocks := string(rendertest.BlocksJSON(t, m)); !strings.Contains(blocks, "@&lt;!channel&gt;") {
 		t.Errorf("the name is not escaped: %s", blocks)

@@ -195,6 +195,9 @@ func (d *Deliverer) Kick() {
 func (d *Deliverer) Run(ctx context.Context) error {
 	failures := 0
 	var retry <-chan time.Time
+	// editsOnly is set while retry is only the edits' turn, which new
+	// messages need not wait for.
+	editsOnly := false
 	for {
 		if retry == nil {
 			wait, err := d.Drain(ctx)
@@ -218,7 +221,7 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				failures = 0
 				if wait > 0 {
 					// Edits are waiting for their turn.
-					retry = time.After(wait)
+					retry, editsOnly = time.After(wait), true
 				}
 			}
 		}
@@ -226,9 +229,13 @@ func (d *Deliverer) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-d.kick:
-			// New messages wait behind a failed one anyway.
+			// New messages wait behind a failed one anyway, but not
+			// behind edits waiting for their turn.
+			if editsOnly {
+				retry, editsOnly = nil, false
+			}
 		case <-retry:
-			retry = nil
+			retry, editsOnly = nil, false
 		}
 	}
 }

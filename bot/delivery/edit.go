@@ -62,8 +62,11 @@ func (d *Deliverer) editSome(ctx context.Context, stale []store.Episode) (time.D
 		d.nextEdit = now.Add(time.Minute / time.Duration(d.cfg.EditsPerMinute))
 		if err := d.edit(ctx, sender, editor, ep, now); err != nil {
 			var se *SendError
-			if errors.As(err, &se) {
-				return se.RetryAfter, err
+			if errors.As(err, &se) && se.RetryAfter > 0 {
+				// chat.update's limit is its own: edits wait it out, new
+				// alerts need not (see Run).
+				d.nextEdit = now.Add(se.RetryAfter)
+				return se.RetryAfter, nil
 			}
 			return 0, err
 		}

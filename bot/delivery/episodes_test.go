@@ -283,13 +283,17 @@ func TestAnEditHonoursRetryAfter(t *testing.T) {
 	clock = clock.Add(time.Hour)
 	commitPoll(t, st, []alerts.Event{lowEvent(4002, clock, clock.Add(-time.Hour), alerts.BalanceRecovered, 900)}, clock)
 	wait, err := d.Drain(context.Background())
-	if err == nil || wait != 30*time.Second {
-		t.Fatalf("Drain = %v, %v; want the 429's 30s", wait, err)
+	if err != nil || wait != 30*time.Second {
+		t.Fatalf("Drain = %v, %v; want to wait the 429's 30s", wait, err)
+	}
+	clock = clock.Add(29 * time.Second)
+	if wait, err := d.Drain(context.Background()); err != nil || wait != time.Second {
+		t.Fatalf("Drain within the 429's wait = %v, %v; want the second left", wait, err)
 	}
 	if len(sender.edits) != 0 {
 		t.Fatal("an edit went through despite the 429")
 	}
-	clock = clock.Add(wait)
+	clock = clock.Add(time.Second)
 	if wait, err := d.Drain(context.Background()); err != nil || wait != 0 {
 		t.Fatalf("Drain after the wait = %v, %v", wait, err)
 	}

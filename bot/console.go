@@ -18,10 +18,11 @@ import (
 // shows. It is safe for concurrent use; output from alerts and answers does
 // not interleave.
 type Console struct {
-	mu      sync.Mutex
-	out     io.Writer
-	sent    int
-	actions ConsoleHandler
+	mu       sync.Mutex
+	out      io.Writer
+	sent     int
+	actions  ConsoleHandler
+	episodes *Episodes
 }
 
 // ConsoleHandler answers a console line the read-only commands do not
@@ -89,6 +90,14 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, cmds *commands.Comman
 				continue
 			}
 			cmd, args, _ := strings.Cut(text, " ")
+			c.mu.Lock()
+			answers, ok := c.episodeCommand(strings.ToLower(strings.TrimPrefix(cmd, "/")), strings.TrimSpace(args), cmds)
+			if ok {
+				c.printAnswers(text, answers)
+				c.mu.Unlock()
+				continue
+			}
+			c.mu.Unlock()
 			switch strings.ToLower(strings.TrimPrefix(cmd, "/")) {
 			case "quit", "exit":
 				return nil
@@ -106,14 +115,19 @@ func (c *Console) Serve(ctx context.Context, in io.Reader, cmds *commands.Comman
 				cmd, args = "/org", "help"
 			}
 			c.mu.Lock()
-			for i, answer := range cmds.Handle(cmd, args) {
-				title := text
-				if i > 0 {
-					title += " (continued)"
-				}
-				c.printf("\n── %s %s\n%s", title, strings.Repeat("─", max(0, 60-len(title))), answer.Plain)
-			}
+			c.printAnswers(text, cmds.Handle(cmd, args))
 			c.mu.Unlock()
 		}
+	}
+}
+
+// printAnswers prints the answers to what was typed; c.mu must be held.
+func (c *Console) printAnswers(typed string, answers []render.Message) {
+	for i, answer := range answers {
+		title := typed
+		if i > 0 {
+			title += " (continued)"
+		}
+		c.printf("\n── %s %s\n%s", title, strings.Repeat("─", max(0, 60-len(title))), answer.Plain)
 	}
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -37,6 +38,9 @@ type Click struct {
 	ViewID string
 	// EnvelopeID identifies the delivery; a redelivery has the same one.
 	EnvelopeID string
+	// Text and Blocks are the clicked message's, as Slack sent them.
+	Text   string
+	Blocks []slack.Block
 }
 
 // ClickHandler acts on a click. It runs after the click was acknowledged,
@@ -154,7 +158,7 @@ func (a *App) interactive(ctx context.Context, client *socketmode.Client, req so
 	// Buttons on alerts work wherever the bot posts them, even outside
 	// allowed_channel_ids.
 	channel := cb.Channel.ID
-	if channel == a.cfg.AlertChannel {
+	if channel == a.cfg.AlertChannel || slices.Contains(a.cfg.RoutedChannels, channel) {
 		channel = ""
 	}
 	if why := a.allowedUser(ctx, cb.User.ID, channel); why != "" {
@@ -175,7 +179,8 @@ func (a *App) interactive(ctx context.Context, client *socketmode.Client, req so
 		c := Click{ActionID: act.ActionID, BlockID: act.BlockID, Value: act.Value,
 			UserID: cb.User.ID, UserName: cb.User.Name, ChannelID: cb.Channel.ID,
 			MessageTS: cb.Container.MessageTs, ThreadTS: cb.Container.ThreadTs, ResponseURL: cb.ResponseURL,
-			TriggerID: cb.TriggerID, ViewID: cb.View.ID, EnvelopeID: req.EnvelopeID}
+			TriggerID: cb.TriggerID, ViewID: cb.View.ID, EnvelopeID: req.EnvelopeID,
+			Text: cb.Message.Text, Blocks: cb.Message.Blocks.BlockSet}
 		if c.MessageTS == "" {
 			c.MessageTS = cb.Message.Timestamp
 		}

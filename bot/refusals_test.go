@@ -255,7 +255,7 @@ func TestSlackSenderRefusalsSayWhatToDoInstead(t *testing.T) {
 		{"a locked thread is a thread refusal", func() {
 			s.FailMessage("chat.postMessage", slacktest.DefaultChannel, parent, "thread_locked", 1)
 		}, render.Message{Text: "reply"}, parent,
-			func(se *delivery.SendError) bool { return se.ThreadRefused && !se.Permanent && !se.Rejected }},
+			func(se *delivery.SendError) bool { return se.ParentGone && !se.Permanent && !se.Rejected }},
 		{"a read-only channel is permanent, with a hint", func() {
 			s.FailMessage("chat.postMessage", slacktest.DefaultChannel, "", "restricted_action_read_only_channel", 1)
 		}, render.Message{Text: "alert"}, "",
@@ -270,7 +270,7 @@ func TestSlackSenderRefusalsSayWhatToDoInstead(t *testing.T) {
 			s.FailMethod("chat.postMessage", "internal_error", 1)
 		}, render.Message{Text: "alert"}, "",
 			func(se *delivery.SendError) bool {
-				return !se.Unknown && !se.Permanent && !se.Rejected && !se.ThreadRefused
+				return !se.Unknown && !se.Permanent && !se.Rejected && !se.ParentGone
 			}},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,9 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 	}
 	if replyTo != "" {
 		opts = append(opts, slack.MsgOptionTS(replyTo))
+		if m.Broadcast {
+			opts = append(opts, slack.MsgOptionBroadcast())
+		}
 	}
 	if m.Key != "" {
 		opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{
@@ -53,6 +56,19 @@ func (s *SlackSender) Send(ctx context.Context, m render.Message, replyTo string
 		return "", ClassifySlackError(err, channel)
 	}
 	return ts, nil
+}
+
+// Edit implements delivery.Editor with chat.update. The metadata stays as
+// it was posted: the key is the opening's, which Find looks for.
+func (s *SlackSender) Edit(ctx context.Context, m render.Message, receipt string) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	if _, _, _, err := s.api.UpdateMessageContext(ctx, s.channel, receipt, opts...); err != nil {
+		return ClassifySlackError(err, s.channel)
+	}
+	return nil
 }
 
 // The metadata that marks the bot's alert messages, so that after a crash
@@ -145,9 +161,10 @@ func slackProblem(code string, err error, channel string) error {
 			"only some members may post in "+channel+"; let the bot post there (channel settings, Posting permissions)")
 	case "invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long", "invalid_arguments", "no_text":
 		return &delivery.SendError{Err: err, Rejected: true}
-	case "cannot_reply_to_message", "thread_locked", "restricted_action_thread_locked", "thread_not_found",
+	case "message_not_found", "cant_update_message", "edit_window_closed", "thread_not_found",
+		"thread_locked", "cannot_reply_to_message", "cant_broadcast_message", "restricted_action_thread_locked",
 		"restricted_action_non_threadable_channel":
-		return &delivery.SendError{Err: err, ThreadRefused: true}
+		return &delivery.SendError{Err: err, ParentGone: true}
 	case "internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited",
 		"team_added_to_org", "message_limit_exceeded":
 		// Slack's own trouble, or a limit that passes: the message was not

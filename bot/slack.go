@@ -19,6 +19,9 @@ type SlackConfig struct {
 	APIURL string
 	// AlertChannel is the channel ID alerts are posted to.
 	AlertChannel string
+	// RoutedChannels are the other channels alerts are routed to; their
+	// buttons work like the alert channel's.
+	RoutedChannels []string
 	// AllowedUsers and AllowedChannels restrict who may run commands and
 	// where; empty allows every member but guests, and everywhere. A guest
 	// listed in AllowedUsers may use the bot.

@@ -108,7 +108,18 @@ func (s *Store) count(bucket []byte) (int, error) {
 // message that is no longer in the outbox is not an error: it was marked
 // already.
 func (s *Store) MarkSent(id uint64, receipt string, at time.Time) error {
+	return s.MarkSentEpisodes(id, receipt, at)
+}
+
+// MarkSentEpisodes is MarkSent for a message that opens the episodes filed
+// under keys: they learn its receipt in the same transaction, so that a
+// crash cannot leave a delivered opening that its episode's edits and
+// replies cannot find.
+func (s *Store) MarkSentEpisodes(id uint64, receipt string, at time.Time, keys ...string) error {
 	err := s.update(func(tx *bolt.Tx) error {
+		if err := markEpisodesDelivered(tx, keys, id, receipt); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bucketOutbox).Delete(seqKey(id)); err != nil {
 			return err
 		}

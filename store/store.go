@@ -131,7 +131,7 @@ func Open(path string, opts Options) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketOrgs, bucketHistory, bucketOutbox, bucketSent} {
+		for _, name := range [][]byte{bucketMeta, bucketOrgs, bucketHistory, bucketOutbox, bucketSent, bucketEpisodes, bucketStale, bucketAcks} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
@@ -191,6 +191,8 @@ type Commit struct {
 	State []byte
 	// Messages are appended to the outbox, in order.
 	Messages []Outgoing
+	// Episodes are the poll's news about alert episodes.
+	Episodes []EpisodeWrite
 }
 
 // Outgoing is a message to enqueue.
@@ -231,7 +233,10 @@ func (s *Store) Commit(c Commit) (Result, error) {
 		}
 		ids, err := enqueue(tx, c.Messages, c.At)
 		res.IDs = ids
-		return err
+		if err != nil {
+			return err
+		}
+		return putEpisodes(tx, c.Episodes, ids, c.At)
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("store: commit: %w", err)

@@ -48,10 +48,11 @@ type SendError struct {
 	// Rejected means the receiver refuses this message's content (for
 	// Slack, invalid_blocks): the Deliverer falls back to plain text.
 	Rejected bool
-	// ThreadRefused means the receiver refuses replies in the thread the
-	// message was sent to (locked, or its parent deleted): the Deliverer
-	// posts it at the top level instead.
-	ThreadRefused bool
+	// ParentGone means the message to edit or reply to cannot be (deleted,
+	// too old, its thread locked, replies refused there): the Deliverer
+	// posts a new message instead, at the top level, which becomes the
+	// episode's when it was one's.
+	ParentGone bool
 	// Unknown means the receiver refused the message for a reason the
 	// Sender does not know. It may concern this message alone, so the
 	// Deliverer retries it only so often (Config.RefusalLimit) before it
@@ -132,6 +133,12 @@ type Config struct {
 	// before the message is parked in the store, so that it does not hold
 	// up the messages behind it; default 5.
 	RefusalLimit int
+	// SenderFor, if set, returns the Sender for a channel that routing
+	// named (see PlanRouted); Sender is the default channel's.
+	SenderFor func(channel string) Sender
+	// EditsPerMinute paces the edits of episodes' messages; default 40,
+	// within chat.update's rate tier (Tier 3, about 50 a minute).
+	EditsPerMinute int
 }
 
 // Deliverer drains the outbox in order, at least once: a message leaves the
@@ -151,6 +158,26 @@ type Deliverer struct {
 		id uint64
 		n  int
 	}
+	// nextEdit is when the next edit may go out (see EditsPerMinute).
+	nextEdit time.Time
+	// senders are the routed channels' Senders, made once each.
+	senders map[string]Sender
+}
+
+// sender returns the Sender for channel ("" the default).
+func (d *Deliverer) sender(channel string) Sender {
+	if channel == "" || d.cfg.SenderFor == nil {
+		return d.cfg.Sender
+	}
+	if s, ok := d.senders[channel]; ok {
+		return s
+	}
+	if d.senders == nil {
+		d.senders = map[string]Sender{}
+	}
+	s := d.cfg.SenderFor(channel)
+	d.senders[channel] = s
+	return s
 }
 
 // sendTimeout bounds one delivery attempt. It is below the bot's shutdown
@@ -173,6 +200,9 @@ func New(cfg Config) *Deliverer {
 	}
 	if cfg.RefusalLimit <= 0 {
 		cfg.RefusalLimit = 5
+	}
+	if cfg.EditsPerMinute <= 0 {
+		cfg.EditsPerMinute = 40
 	}
 	return &Deliverer{cfg: cfg, kick: make(chan struct{}, 1)}
 }
@@ -198,6 +228,9 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 	failures := 0
 	var retry <-chan time.Time
+	// editsOnly is set while retry is only the edits' turn, which new
+	// messages need not wait for.
+	editsOnly := false
 	for {
 		if retry == nil {
 			wait, err := d.Drain(ctx)
@@ -219,15 +252,23 @@ func (d *Deliverer) Run(ctx context.Context) error {
 				}
 			} else {
 				failures = 0
+				if wait > 0 {
+					// Edits are waiting for their turn.
+					retry, editsOnly = time.After(wait), true
+				}
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-d.kick:
-			// New messages wait behind a failed one anyway.
+			// New messages wait behind a failed one anyway, but not
+			// behind edits waiting for their turn.
+			if editsOnly {
+				retry, editsOnly = nil, false
+			}
 		case <-retry:
-			retry = nil
+			retry, editsOnly = nil, false
 		}
 	}
 }
@@ -241,10 +282,13 @@ func (d *Deliverer) backoff(failures int) time.Duration {
 }
 
 // Drain delivers pending messages in order until the outbox is empty or a
-// send fails. On failure it returns the error and how long the receiver
-// asked to wait (zero: use backoff); later messages wait their turn, so the
-// channel never shows them out of order. The one exception is a message the
-// receiver keeps refusing for itself: it is parked, and the next goes out.
+// send fails, then edits the episodes' messages that are stale, as fast as
+// EditsPerMinute allows. On failure it returns the error and how long the
+// receiver asked to wait (zero: use backoff); later messages wait their
+// turn, so the channel never shows them out of order. The one exception is
+// a message the receiver keeps refusing for itself: it is parked, and the
+// next goes out. With no error, a wait above zero says when the next edit
+// may go out.
 func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 	for {
 		pending, err := d.cfg.Store.Pending(64)
@@ -256,7 +300,7 @@ func (d *Deliverer) Drain(ctx context.Context) (time.Duration, error) {
 				d.cfg.Logger.Info("delivery recovered")
 				d.lastProblem = ""
 			}
-			return 0, nil
+			return d.editEpisodes(ctx)
 		}
 		for _, m := range pending {
 			if err := ctx.Err(); err != nil {
@@ -288,11 +332,19 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		// post at the top level rather than not at all.
 		replyTo, _ = d.cfg.Store.Receipt(m.ReplyTo)
 	}
+	if out.episode != "" {
+		// Likewise an episode whose message is unknown.
+		if ep, err := d.cfg.Store.Episode(out.episode); err == nil {
+			replyTo = ep.Receipt
+		}
+	}
 	msg := out.msg
+	msg.Broadcast = out.broadcast && replyTo != ""
+	sender := d.sender(out.channel)
 	msg.Key = d.cfg.Store.ID() + "/" + strconv.FormatUint(m.ID, 10)
 	if m.InFlight {
 		// A process died while sending this: look before sending again.
-		if receipt, found := d.find(ctx, log, msg.Key, m, replyTo); found {
+		if receipt, found := d.find(ctx, log, sender, msg.Key, m, replyTo); found {
 			log.Info("alert was delivered before the restart; not sending it again", "receipt", receipt)
 			return d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now())
 		}
@@ -310,11 +362,25 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 	// again after the restart. It gets sendTimeout instead.
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 	defer cancel()
-	receipt, err := d.send(sendCtx, log, msg, replyTo)
 	var se *SendError
+	replaced := false
+	// send posts m in its thread, or at the top level when the thread is
+	// gone or refuses replies: an alert out of its thread beats none. The
+	// new message then becomes the episode's.
+	send := func(m render.Message) (string, error) {
+		receipt, err := sender.Send(sendCtx, m, replyTo)
+		if errors.As(err, &se) && se.ParentGone && replyTo != "" {
+			log.Warn("the thread to reply in is gone or refuses replies; posting it at the top level", "error", err)
+			replyTo, msg.Broadcast, replaced = "", false, out.episode != ""
+			m.Broadcast = false
+			receipt, err = sender.Send(sendCtx, m, "")
+		}
+		return receipt, err
+	}
+	receipt, err := send(msg)
 	if errors.As(err, &se) && se.Rejected {
 		log.Warn("receiver rejected the message's layout; sending it as plain text", "error", err)
-		receipt, err = d.send(sendCtx, log, msg.TextOnly(), replyTo)
+		receipt, err = send(msg.TextOnly())
 		if errors.As(err, &se) && se.Rejected {
 			// Refused whatever its form, it would hold up every alert
 			// behind it for ever.
@@ -338,24 +404,22 @@ func (d *Deliverer) deliver(ctx context.Context, m store.Message) error {
 		d.failed(log, m, err)
 		return err
 	}
-	if err := d.cfg.Store.MarkSent(m.ID, receipt, d.cfg.Now()); err != nil {
+	if err := d.cfg.Store.MarkSentEpisodes(m.ID, receipt, d.cfg.Now(), out.opens...); err != nil {
 		// Delivered but not marked: it will be sent again. At least once.
 		return fmt.Errorf("delivered but not recorded: %w", err)
 	}
+	if replaced {
+		// The new message stands for the episode from now on; its next
+		// edit makes it show the whole episode.
+		if _, err := d.cfg.Store.UpdateEpisode(out.episode, func(ep *store.Episode) bool {
+			ep.Receipt, ep.InDigest = receipt, false
+			return true
+		}); err != nil {
+			log.Warn("could not record the episode's new message", "error", err)
+		}
+	}
 	log.Info("alert delivered", "events", out.events, "part", out.part, "parts", out.parts)
 	return nil
-}
-
-// send sends msg, at the top level when the receiver refuses replies in
-// the thread of replyTo: an alert out of its thread is better than none.
-func (d *Deliverer) send(ctx context.Context, log *slog.Logger, msg render.Message, replyTo string) (string, error) {
-	receipt, err := d.cfg.Sender.Send(ctx, msg, replyTo)
-	var se *SendError
-	if replyTo != "" && errors.As(err, &se) && se.ThreadRefused {
-		log.Warn("receiver refuses replies in the alert's thread; posting it at the top level", "error", err)
-		return d.cfg.Sender.Send(ctx, msg, "")
-	}
-	return receipt, err
 }
 
 // refusedTooOften counts err against message id when it is a refusal for
@@ -376,8 +440,8 @@ func (d *Deliverer) refusedTooOften(id uint64, err error) (code error, park bool
 
 // find asks the Sender, if it can, whether the message arrived. An error
 // means "don't know": the message is sent again, at least once.
-func (d *Deliverer) find(ctx context.Context, log *slog.Logger, key string, m store.Message, replyTo string) (string, bool) {
-	finder, ok := d.cfg.Sender.(Finder)
+func (d *Deliverer) find(ctx context.Context, log *slog.Logger, sender Sender, key string, m store.Message, replyTo string) (string, bool) {
+	finder, ok := sender.(Finder)
 	if !ok {
 		return "", false
 	}

@@ -274,7 +274,7 @@ func TestDelivererDrains(t *testing.T) {
 		{
 			name:         "a reply in a thread the receiver refuses is posted at the top level",
 			queue:        []queued{card(1), {alert: 2, replyTo: 0}, card(3)},
-			script:       []error{nil, &delivery.SendError{Err: errors.New("thread_locked"), ThreadRefused: true}},
+			script:       []error{nil, &delivery.SendError{Err: errors.New("thread_locked"), ParentGone: true}},
 			wantSends:    []int{1, 2, 2, 3},
 			wantReplyTo:  []string{"", "ts-1", "", ""},
 			wantReceipts: []string{"ts-1", "ts-3", "ts-4"},
@@ -284,7 +284,7 @@ func TestDelivererDrains(t *testing.T) {
 			name:  "a plain-text fallback in a refused thread is posted at the top level",
 			queue: []queued{card(1), {alert: 2, replyTo: 0}},
 			script: []error{nil, &delivery.SendError{Err: errors.New("invalid_blocks"), Rejected: true},
-				&delivery.SendError{Err: errors.New("thread_locked"), ThreadRefused: true}},
+				&delivery.SendError{Err: errors.New("thread_locked"), ParentGone: true}},
 			wantSends:    []int{1, 2, -1, -1},
 			wantReplyTo:  []string{"", "ts-1", "ts-1", ""},
 			wantReceipts: []string{"ts-1", "ts-4"},

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +29,15 @@ type entry struct {
 	Events int `json:"alerts"`
 	Part   int `json:"part,omitempty"`
 	Parts  int `json:"parts,omitempty"`
+	// Episode, if set, is the episode in whose thread the message goes, and
+	// Broadcast shows it in the channel too (a reminder). Opens are the
+	// episodes the message opens, which learn its receipt.
+	Episode   string   `json:"episode,omitempty"`
+	Broadcast bool     `json:"broadcast,omitempty"`
+	Opens     []string `json:"opens,omitempty"`
+	// Channel is where the message goes, when routing named one; empty:
+	// the default channel.
+	Channel string `json:"channel,omitempty"`
 }
 
 // stored is a rendered message as the outbox holds it: render.Message
@@ -56,13 +66,20 @@ type storing struct {
 // land in its thread. Relative times ("low since 2 hours ago") are measured
 // from polledAt, the time the messages say they were polled.
 func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
-	batches := render.Batches(events, polledAt)
+	return plan(render.Batches(events, polledAt), polledAt, nil, "")
+}
+
+// plan encodes batches as outbox messages; opens, if set, names the
+// episodes each batch's message opens.
+func plan(batches []render.Batch, polledAt time.Time, opens [][]string, channel string) ([]store.Outgoing, error) {
 	out := make([]store.Outgoing, len(batches))
 	for i := range batches {
 		b := &batches[i]
-		m := b.Render(polledAt)
-		body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain},
-			Events: len(b.Events), Part: b.Part, Parts: b.Parts})
+		e := entry{Events: len(b.Events), Part: b.Part, Parts: b.Parts, Channel: channel}
+		if i < len(opens) {
+			e.Opens = opens[i]
+		}
+		body, err := encodeEntry(b.Render(polledAt), e)
 		if err != nil {
 			return nil, err
 		}
@@ -75,18 +92,20 @@ func Plan(events []alerts.Event, polledAt time.Time) ([]store.Outgoing, error) {
 }
 
 // Encode makes a rendered message an outbox message, for messages that are
-// no poll's, such as the audit record of an action.
+// no poll's: the daily digest, the audit record of an action.
 func Encode(m render.Message) (store.Outgoing, error) {
-	body, err := encode(entry{Message: &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain, Channel: m.Channel, ThreadTS: m.ThreadTS}})
+	body, err := encodeEntry(m, entry{})
 	return store.Outgoing{Body: body, ReplyTo: -1}, err
 }
 
-func encode(e entry) ([]byte, error) {
+// encodeEntry writes m, with e's other fields, as an outbox body.
+func encodeEntry(m render.Message, e entry) ([]byte, error) {
 	var body bytes.Buffer
 	enc := json.NewEncoder(&body)
 	// The text is Slack-escaped already; "\u0026lt;" for "&lt;" would
 	// only make it longer.
 	enc.SetEscapeHTML(false)
+	e.Message = &storing{Text: m.Text, Blocks: m.Blocks, Plain: m.Plain, Channel: m.Channel, ThreadTS: m.ThreadTS}
 	if err := enc.Encode(e); err != nil {
 		return nil, fmt.Errorf("delivery: encode message: %w", err)
 	}
@@ -97,22 +116,33 @@ func encode(e entry) ([]byte, error) {
 type decoded struct {
 	msg                 render.Message
 	events, part, parts int
+	episode             string
+	broadcast           bool
+	opens               []string
+	channel             string
 }
 
 // decode reads an outbox message: rendered, as this version writes it, or
 // a batch of alerts from an older version, rendered now.
 func decode(body []byte, now time.Time) (decoded, error) {
 	var e struct {
-		Message *stored `json:"message"`
-		Count   int     `json:"alerts"`
+		Message   *stored  `json:"message"`
+		Count     int      `json:"alerts"`
+		Episode   string   `json:"episode"`
+		Broadcast bool     `json:"broadcast"`
+		Opens     []string `json:"opens"`
+		Channel   string   `json:"channel"`
 		render.Batch
 	}
 	if err := json.Unmarshal(body, &e); err != nil {
 		return decoded{}, fmt.Errorf("delivery: outbox message is not a message: %w", err)
 	}
 	if m := e.Message; m != nil && m.Text != "" {
+		// A message that names its channel (the digest's, the audit's) goes
+		// there like a routed one.
 		return decoded{msg: render.Message{Text: m.Text, Blocks: m.Blocks.BlockSet, Plain: m.Plain, Channel: m.Channel, ThreadTS: m.ThreadTS},
-			events: e.Count, part: e.Part, parts: e.Parts}, nil
+			events: e.Count, part: e.Part, parts: e.Parts, episode: e.Episode, broadcast: e.Broadcast, opens: e.Opens,
+			channel: cmp.Or(e.Channel, m.Channel)}, nil
 	}
 	if len(e.Batch.Events) == 0 {
 		return decoded{}, errors.New("delivery: outbox message holds no events")

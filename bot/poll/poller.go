@@ -32,6 +32,9 @@ type Config struct {
 	// OnPoll, if set, is called after every poll that was stored (not for
 	// dry runs), from the polling goroutine.
 	OnPoll func(Result)
+	// Channels, if set, routes each event to channels (see
+	// delivery.PlanRouted); none, or nil Channels, is the default channel.
+	Channels func(*alerts.Event) []string
 	// MaxRetryAfter caps how long a 429's Retry-After keeps polls from
 	// asking the API; default DefaultMaxRetryAfter. Callers set it to at
 	// least their poll interval. A vendor asking for a week must not
@@ -285,7 +288,11 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	if snap != nil {
 		polledAt = snap.PolledAt
 	}
-	if commit.Messages, err = delivery.Plan(res.Events, polledAt); err != nil {
+	open, err := p.openEpisodes(res.Events)
+	if err != nil {
+		return res, err
+	}
+	if commit.Messages, commit.Episodes, err = delivery.PlanRouted(res.Events, polledAt, open, p.cfg.Channels); err != nil {
 		return res, err
 	}
 	written, err := p.cfg.Store.Commit(commit)
@@ -345,4 +352,28 @@ func (p *Poller) baseline(prev *omni.Snapshot, st alerts.State) (*omni.Snapshot,
 		return nil, err
 	}
 	return alerts.Baseline(prev, before, st), nil
+}
+
+// openEpisodes returns the episodes not yet ended, by key, when any of
+// events belongs to one.
+func (p *Poller) openEpisodes(events []alerts.Event) (map[string]store.Episode, error) {
+	need := false
+	for i := range events {
+		if events[i].Episode() != "" {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return nil, nil
+	}
+	eps, err := p.cfg.Store.Episodes(func(ep *store.Episode) bool { return ep.Ended.IsZero() })
+	if err != nil {
+		return nil, err
+	}
+	open := make(map[string]store.Episode, len(eps))
+	for _, ep := range eps {
+		open[ep.Key] = ep
+	}
+	return open, nil
 }

@@ -130,8 +130,17 @@ func card(e *alerts.Event, now time.Time) *doc {
 		d.fields(fs...)
 	}
 	d.context(contextLine(e)...)
+	// The buttons, last. An episode's message puts its own in their place
+	// (episodeActions).
+	var bs []button
 	if e.Org.ID != 0 {
-		d.actions(detailsButton(e.Org))
+		bs = append(bs, detailsButton(e.Org))
+	}
+	if e.Episode() == "" {
+		bs = append(bs, button{actionID: ActionAck, label: "Acknowledge", value: AlertKey(e)})
+	}
+	if len(bs) > 0 {
+		d.actions("", bs...)
 	}
 	return d
 }

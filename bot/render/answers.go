@@ -112,7 +112,7 @@ func Orgs(b Basis, p Page) Message {
 	}
 	pk.flush()
 	if len(p.Orgs) > 0 {
-		d.actions(detailsMenu(p.Orgs))
+		d.actions("", detailsMenu(p.Orgs))
 	}
 
 	nav := fmt.Sprintf("Page %d of %d", p.Number, p.Pages)

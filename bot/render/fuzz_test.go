@@ -268,6 +268,10 @@ func checkMessage(t *testing.T, name string, m render.Message) {
 				case *slack.ButtonBlockElement:
 					checkText(t, where, el.Text, slack.PlainTextType, 75)
 					plainLTs += strings.Count(el.Text.Text, "<")
+					// The bot's own values, never API text.
+					if strings.ContainsAny(el.Value, "<>&") || len(el.Value) > 2000 {
+						t.Fatalf("%s has value %q", where, el.Value)
+					}
 				case *slack.SelectBlockElement:
 					checkText(t, where, el.Placeholder, slack.PlainTextType, 150)
 					if len(el.Options) == 0 || len(el.Options) > 100 {

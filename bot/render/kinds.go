@@ -30,6 +30,9 @@ type kind struct {
 	sentence func(e *alerts.Event, now time.Time) line
 	// fields are the figures a card shows; nil shows none.
 	fields func(e *alerts.Event) []field
+	// actions are the action_ids of the elements an open episode's message
+	// of this kind offers, in order (see actions.go).
+	actions []string
 }
 
 // kindOf returns how k reads, and false for a kind it does not know (one a
@@ -38,7 +41,8 @@ func kindOf(k alerts.Kind) (kind, bool) {
 	switch k {
 	case alerts.LowBalance:
 		return kind{emoji: "⚠️", title: "Low balance", reminder: "Still low balance", one: "low balance", many: "low balance",
-			summary: lowBalanceSummary, notify: lowBalanceNotification, sentence: lowBalanceSentence, fields: figureFields}, true
+			summary: lowBalanceSummary, notify: lowBalanceNotification, sentence: lowBalanceSentence, fields: figureFields,
+			actions: []string{ActionSnooze, ActionAck}}, true
 	case alerts.BalanceRecovered:
 		return kind{emoji: "✅", title: "Balance recovered", one: "recovered", many: "recovered",
 			summary: recoveredSummary, notify: recoveredNotification, sentence: recoveredSentence, fields: figureFields}, true
@@ -77,7 +81,7 @@ func kindOf(k alerts.Kind) (kind, bool) {
 			summary: extendedSummary, notify: extendedNotification, sentence: extendedSentence}, true
 	case alerts.APIOutage:
 		return kind{emoji: "🛑", title: "OmniDimension API outage", one: "outage notice", many: "outage notices",
-			summary: outageSummary, notify: outageNotification, sentence: outageSentence}, true
+			summary: outageSummary, notify: outageNotification, sentence: outageSentence, actions: []string{ActionAck}}, true
 	case alerts.APIRecovered:
 		return kind{emoji: "✅", title: "OmniDimension API reachable again", one: "API recovery", many: "API recoveries",
 			summary: apiRecoveredSummary, notify: apiRecoveredNotification, sentence: apiRecoveredSentence}, true

@@ -116,7 +116,8 @@ type block struct {
 	// measured them so that they are not written twice.
 	mrkdwn []string
 	fields []field
-	// buttons are an actions block's elements.
+	// id and buttons are an actions block's block_id and elements.
+	id      string
 	buttons []button
 }
 
@@ -233,6 +234,9 @@ type Message struct {
 	// in when it is given no reply-to of its own (an action's record, in
 	// the thread of the alert it started from).
 	ThreadTS string
+	// Broadcast, for a thread reply, also shows it in the channel: an
+	// episode's reminders are news for the channel, not only the thread.
+	Broadcast bool
 }
 
 // render writes the doc out for both media, within Slack's limits: text
@@ -301,7 +305,7 @@ func (b *block) slack() ([]slack.Block, int) {
 		t := mrkdwnObject(b.lines[0].mrkdwn(), maxContextText)
 		return []slack.Block{slack.NewContextBlock("", t)}, utf8.RuneCountInString(t.Text)
 	case actionsBlock:
-		return b.slackActions(), 0
+		return b.slackActions()
 	}
 	return []slack.Block{slack.NewDividerBlock()}, 0
 }

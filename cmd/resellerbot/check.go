@@ -77,6 +77,9 @@ func cmdCheck(ctx context.Context, args []string, e env) error {
 	}
 
 	report("slack alert channel", cfg.Slack.AlertChannel+": the bot may post there", checkChannel(ctx, api, cfg.Slack.AlertChannel))
+	for _, ch := range cfg.Slack.RoutedChannels() {
+		report("slack routed channel", ch+": the bot may post there", checkChannel(ctx, api, ch))
+	}
 
 	report("store", cfg.Store.Path+" opens", storeErr)
 

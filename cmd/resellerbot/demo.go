@@ -68,9 +68,13 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 
 	console := bot.NewConsole(e.stdout)
 	rules := alerts.DefaultRules()
+	// Remind every few polls, so that one episode shows low, a reminder in
+	// its thread, and its recovery within a minute.
+	rules.LowBalance.RepeatEvery = 3 * *interval
 	cmds := commands.New(rules.LowBalance, time.Now)
 	cmds.UseHistory(st)
 	deliverer := delivery.New(delivery.Config{Store: st, Sender: console, Logger: log})
+	console.UseEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
 	firstPoll := make(chan struct{})
 	var once sync.Once
 	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
@@ -91,8 +95,10 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	console.Println(fmt.Sprintf("resellerbot demo: a fake OmniDimension API (%s) with %d orgs, polled every %s.\n"+
 		"Balances burn down, users and orgs come and go, permissions flip, the API fails for a while:\n"+
 		"every kind of alert prints below within about a minute.\n"+
-		"Type /orgs, /orgs low, /org acme, /digest or help. Act too: /topup beta 100, then confirm;\n"+
-		"/access beta demo2 leads on; /credits; /audit. Ctrl-D or Ctrl-C quits.", api.URL, len(api.Snapshot().Orgs), *interval))
+		"Type /orgs, /orgs low, /org acme, /digest or help; the hints under an alert ([snooze 4002 1d] [ack 4002])\n"+
+		"do what its buttons do, and details ORG, /snoozes and /unsnooze ORG work too.\n"+
+		"Act too: /topup beta 100, then confirm; /access beta demo2 leads on; /credits; /audit. Ctrl-D or Ctrl-C quits.",
+		api.URL, len(api.Snapshot().Orgs), *interval))
 
 	var wg sync.WaitGroup
 	wg.Add(1)

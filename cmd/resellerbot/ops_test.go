@@ -733,6 +733,8 @@ func TestSlackManifest(t *testing.T) {
 		"/expiry":      {"Set or clear a user's expiry", "ORG USER YYYY-MM-DD|never"},
 		"/credits":     {"The vendor's credit logs, newest first", "[ORG] [page N]"},
 		"/audit":       {"What was changed from Slack", "[page N]"},
+		"/snoozes":     {"Alerts whose reminders are snoozed", ""},
+		"/unsnooze":    {"Turn an org's low-balance reminders back on", "NAME or ID"},
 	}
 	got := map[string][2]string{}
 	for _, c := range m.Features.SlashCommands {

@@ -77,8 +77,10 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	app := bot.NewApp(slackConfig(cfg, log), api, cmds)
 	app.HandleClick(render.ActionOrgDetails, app.OrgDetails)
 	deliverer := delivery.New(delivery.Config{Store: st, Sender: advisedSlack{bot.NewSlackSender(api, cfg.Slack.AlertChannel)},
-		Logger: log, OnSend: metrics.observeSend})
-	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
+		SenderFor: func(ch string) delivery.Sender { return advisedSlack{bot.NewSlackSender(api, ch)} },
+		Logger:    log, OnSend: metrics.observeSend})
+	app.HandleEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log, Channels: routes(cfg),
 		MaxRetryAfter: max(cfg.Poll.Interval.D(), poll.DefaultMaxRetryAfter),
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {

@@ -95,6 +95,7 @@ func slackConfig(c *config.Config, log *slog.Logger) bot.SlackConfig {
 		BotToken:        c.Slack.BotToken.Reveal(),
 		APIURL:          c.Slack.APIURL,
 		AlertChannel:    c.Slack.AlertChannel,
+		RoutedChannels:  c.Slack.RoutedChannels(),
 		AllowedUsers:    c.Slack.AllowedUserIDs,
 		AllowedChannels: c.Slack.AllowedChannelIDs,
 		Logger:          log,

@@ -36,6 +36,10 @@ func decode(file string, n *yaml.Node, v reflect.Value, key string, problems *[]
 	at := func(format string, args ...any) {
 		*problems = append(*problems, fmt.Sprintf("%s:%d: ", file, n.Line)+fmt.Sprintf(format, args...))
 	}
+	if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Struct {
+		decodeList(file, n, v, key, problems)
+		return
+	}
 	if v.Kind() != reflect.Struct {
 		if err := decodeLeaf(n, v); err != nil {
 			at("%s: %v", key, err)
@@ -91,6 +95,20 @@ func decode(file string, n *yaml.Node, v reflect.Value, key string, problems *[]
 		seen[k.Value] = k.Line
 		decode(file, val, v.Field(idx), full, problems)
 	}
+}
+
+// decodeList decodes a list of mappings (slack.routes) into a slice of
+// structs, each item as a section named key[i].
+func decodeList(file string, n *yaml.Node, v reflect.Value, key string, problems *[]string) {
+	if n.Kind != yaml.SequenceNode {
+		*problems = append(*problems, fmt.Sprintf("%s:%d: %s: want a list of mappings, got %s", file, n.Line, key, describe(n)))
+		return
+	}
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, c := range n.Content {
+		decode(file, c, out.Index(i), fmt.Sprintf("%s[%d]", key, i), problems)
+	}
+	v.Set(out)
 }
 
 // looksSecret reports whether s starts like a Slack token, so that a secret

@@ -59,6 +59,9 @@ type Slack struct {
 	AllowedChannelIDs []string `yaml:"allowed_channel_ids" json:"allowed_channel_ids"`
 	// AuditChannel is where actions are recorded; "" means AlertChannel.
 	AuditChannel string `yaml:"audit_channel" json:"audit_channel"`
+	// Routes send alerts to channels by kind and org; an alert no route
+	// matches goes to AlertChannel. See Slack.Channels.
+	Routes []Route `yaml:"routes" json:"routes"`
 }
 
 // Store is the local snapshot database.
@@ -132,6 +135,7 @@ func Default() Config {
 			APIURL:            "https://slack.com/api/",
 			AllowedUserIDs:    []string{},
 			AllowedChannelIDs: []string{},
+			Routes:            []Route{},
 		},
 		Store: Store{
 			Path:           "resellerbot.db",

@@ -147,6 +147,7 @@ func (c *Config) Validate(need Need) []error {
 		for i, v := range c.Actions.AllowedUserIDs {
 			id(fmt.Sprintf("actions.allowed_user_ids[%d]", i), v, member)
 		}
+		s.validateRoutes(bad, id)
 	}
 	if need&NeedStore != 0 {
 		if c.Store.Path == "" {

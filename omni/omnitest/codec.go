@@ -128,12 +128,10 @@ func (c *codec) take(k string, optional bool) (json.RawMessage, bool) {
 // value: when encoding, and Extra does not override it.
 func (c *codec) put(k string) bool { return c.mode == encoding && c.w.field(k) }
 
-// get reads the member k with dec when decoding, keeping it in Extra when
-// dec refuses it: a wrong type or a null, which the field could not hold.
+// get reads the member k with dec, keeping it in Extra when dec refuses
+// it: a wrong type or a null, which the field could not hold. The caller
+// calls it when decoding only, which spares encoding making dec.
 func (c *codec) get(k string, optional bool, dec func(json.RawMessage) bool) {
-	if c.mode != decoding {
-		return
-	}
 	if raw, ok := c.take(k, optional); ok && !dec(raw) {
 		c.kept.keep(k, raw)
 	}
@@ -142,44 +140,50 @@ func (c *codec) get(k string, optional bool, dec func(json.RawMessage) bool) {
 func (c *codec) bool(k string, v *bool) {
 	if c.put(k) {
 		c.w.dst = strconv.AppendBool(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decBool(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decBool(raw, v) })
 }
 
 func (c *codec) int64(k string, v *int64) {
 	if c.put(k) {
 		c.w.dst = strconv.AppendInt(c.w.dst, *v, 10)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 }
 
 func (c *codec) int(k string, v *int) {
 	if c.put(k) {
 		c.w.dst = strconv.AppendInt(c.w.dst, int64(*v), 10)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 }
 
 func (c *codec) float(k string, v *float64) {
 	if c.put(k) {
 		c.w.dst = appendFloat(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decNumber(raw, v) })
 }
 
 func (c *codec) string(k string, v *string) {
 	if c.put(k) {
 		c.w.dst = appendString(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decString(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decString(raw, v) })
 }
 
 // nullString is a string sent as null when "", such as a date.
 func (c *codec) nullString(k string, v *string) {
 	if c.put(k) {
 		c.w.dst = appendNullString(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decNullString(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decNullString(raw, v) })
 }
 
 // falseString is a string sent as false when "", as the vendor sends a
@@ -191,19 +195,21 @@ func (c *codec) falseString(k string, v *string) {
 		} else {
 			c.w.dst = appendString(c.w.dst, *v)
 		}
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool {
+			// "" would be sent back as false.
+			return string(raw) == "false" || decString(raw, v) && *v != ""
+		})
 	}
-	c.get(k, false, func(raw json.RawMessage) bool {
-		// "" would be sent back as false.
-		return string(raw) == "false" || decString(raw, v) && *v != ""
-	})
 }
 
 // optionalString is a string left out when "", as a child org's api_key.
 func (c *codec) optionalString(k string, v *string) {
 	if (*v != "" || c.w.has(k)) && c.put(k) {
 		c.w.dst = appendString(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, true, func(raw json.RawMessage) bool { return decString(raw, v) && *v != "" })
 	}
-	c.get(k, true, func(raw json.RawMessage) bool { return decString(raw, v) && *v != "" })
 }
 
 // falseAny is a value sent as false when nil, as the vendor sends an
@@ -215,25 +221,27 @@ func (c *codec) falseAny(k string, v *any) {
 		} else {
 			c.w.dst = appendAny(c.w.dst, *v)
 		}
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool {
+			switch string(raw) {
+			case "false":
+			case "null":
+				return false // nil would be sent back as false
+			default:
+				*v = decodeAny(raw)
+			}
+			return true
+		})
 	}
-	c.get(k, false, func(raw json.RawMessage) bool {
-		switch string(raw) {
-		case "false":
-		case "null":
-			return false // nil would be sent back as false
-		default:
-			*v = decodeAny(raw)
-		}
-		return true
-	})
 }
 
 // menus is a dashboard_menu_access object.
 func (c *codec) menus(k string, v *map[string]bool) {
 	if c.put(k) {
 		c.w.dst = appendMenus(c.w.dst, *v)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '{', v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '{', v) })
 }
 
 // scope is reseller_access_control: {"dashboard_menu_access": {...}}.
@@ -242,8 +250,9 @@ func (c *codec) scope(k string, v *map[string]bool) {
 		c.w.dst = append(c.w.dst, `{"dashboard_menu_access":`...)
 		c.w.dst = appendMenus(c.w.dst, *v)
 		c.w.dst = append(c.w.dst, '}')
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decScope(raw, v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decScope(raw, v) })
 }
 
 // total is a count of what the object holds, n: always sent as n, and
@@ -276,8 +285,9 @@ func object[T any, P interface {
 }](c *codec, k string, v P) {
 	if c.put(k) {
 		c.w.dst = v.appendJSON(c.w.dst)
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '{', (*T)(v)) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '{', (*T)(v)) })
 }
 
 // array is the member k, an array of objects of one of the payload's types.
@@ -295,8 +305,9 @@ func array[T any, P interface {
 			c.w.dst = P(&(*v)[i]).appendJSON(c.w.dst)
 		}
 		c.w.dst = append(c.w.dst, ']')
+	} else if c.mode == decoding {
+		c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '[', v) })
 	}
-	c.get(k, false, func(raw json.RawMessage) bool { return decJSON(raw, '[', v) })
 }
 
 // extraFields collects what a decoder could not map to a typed field.

@@ -16,8 +16,9 @@ import "strconv"
 type episodeKind struct {
 	// name starts the key; it is the opening kind's name.
 	name string
-	// perOrg is set when the episode is about one org.
-	perOrg bool
+	// perOrg is set when the episode is about one org, perUser when about
+	// one of its users.
+	perOrg, perUser bool
 }
 
 // episodeOf says which kind of episode events of kind k take part in, and
@@ -32,12 +33,17 @@ func episodeOf(k Kind) (ep episodeKind, ends, ok bool) {
 		return episodeKind{name: string(APIOutage)}, false, true
 	case APIRecovered:
 		return episodeKind{name: string(APIOutage)}, true, true
+	case AccessExpiring:
+		return episodeKind{name: string(AccessExpiring), perOrg: true, perUser: true}, false, true
+	case AccessExpired, AccessExtended:
+		return episodeKind{name: string(AccessExpiring), perOrg: true, perUser: true}, true, true
 	}
 	return episodeKind{}, false, false
 }
 
 // Episode returns the key of the episode e belongs to, "low_balance/4002/
-// 1764612000" or "api_outage/1764612000", or "" when e is a one-off change.
+// 1764612000", "access_expiring/4002/1234/1764612000" or
+// "api_outage/1764612000", or "" when e is a one-off change.
 // Keys are stable: the store files episodes under them.
 func (e *Event) Episode() string {
 	k, _, ok := episodeOf(e.Kind)
@@ -47,6 +53,9 @@ func (e *Event) Episode() string {
 	key := k.name + "/"
 	if k.perOrg {
 		key += strconv.FormatInt(e.Org.ID, 10) + "/"
+	}
+	if k.perUser && e.User != nil {
+		key += strconv.FormatInt(e.User.ID, 10) + "/"
 	}
 	return key + strconv.FormatInt(e.Since.Unix(), 10)
 }

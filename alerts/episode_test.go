@@ -21,6 +21,9 @@ func TestEpisode(t *testing.T) {
 		{"a recovery ends the same episode", Event{Kind: BalanceRecovered, Org: beta, Since: since}, "low_balance/4002/1796140800", false, true},
 		{"an outage opens a reseller-wide episode", Event{Kind: APIOutage, Since: since}, "api_outage/1796140800", true, false},
 		{"the API answering again ends the outage", Event{Kind: APIRecovered, Since: since}, "api_outage/1796140800", false, true},
+		{"a user's access expiring opens an episode for that user", Event{Kind: AccessExpiring, Org: beta, User: &UserRef{ID: 1234}, Since: since}, "access_expiring/4002/1234/1796140800", true, false},
+		{"the access expiring ends it", Event{Kind: AccessExpired, Org: beta, User: &UserRef{ID: 1234}, Since: since}, "access_expiring/4002/1234/1796140800", false, true},
+		{"the access extended ends it too", Event{Kind: AccessExtended, Org: beta, User: &UserRef{ID: 1234}, Since: since}, "access_expiring/4002/1234/1796140800", false, true},
 		{"a new user is no episode", Event{Kind: NewUser, Org: beta}, "", false, false},
 	}
 	for _, tt := range tests {

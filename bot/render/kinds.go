@@ -72,7 +72,8 @@ func kindOf(k alerts.Kind) (kind, bool) {
 			summary: heldSummary, sentence: heldSentence}, true
 	case alerts.AccessExpiring:
 		return kind{emoji: "⏳", title: "Access expiring", one: "access expiring", many: "accesses expiring",
-			summary: expiringSummary, notify: expiringNotification, sentence: expiringSentence}, true
+			summary: expiringSummary, notify: expiringNotification, sentence: expiringSentence,
+			actions: []string{ActionSnooze, ActionAck}}, true
 	case alerts.AccessExpired:
 		return kind{emoji: "⏳", title: "Access expired", one: "access expired", many: "accesses expired",
 			summary: expiredSummary, notify: expiredNotification, sentence: expiredSentence}, true

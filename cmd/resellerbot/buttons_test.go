@@ -123,7 +123,7 @@ func TestSnoozesAndUnsnooze(t *testing.T) {
 }
 
 func TestTheDemoShowsAnEpisodeWithItsButtonsAndAnswersThem(t *testing.T) {
-	code, out, errOut := cli(t, nil, "snooze 4002 1d\nack 4002\n/snoozes\ndetails beta\n", "demo", "--interval", "40ms", "--duration", "2s")
+	code, out, errOut := cli(t, nil, "snooze 4002 1d\nack 4002\n/snoozes\ndetails beta\n", "demo", "--interval", "40ms", "--duration", "4s")
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

@@ -73,7 +73,8 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	rules.LowBalance.RepeatEvery = 3 * *interval
 	cmds := commands.New(rules.LowBalance, time.Now)
 	cmds.UseHistory(st)
-	deliverer := delivery.New(delivery.Config{Store: st, Sender: console, Logger: log})
+	// The console has no rate tier: show every episode's edit as it happens.
+	deliverer := delivery.New(delivery.Config{Store: st, Sender: console, Logger: log, EditsPerMinute: 6000})
 	console.UseEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
 	firstPoll := make(chan struct{})
 	var once sync.Once

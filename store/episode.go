@@ -42,6 +42,9 @@ type Episode struct {
 	// is about many orgs and is not edited for one; the episode's news goes
 	// to its thread instead.
 	InDigest bool `json:"in_digest,omitempty"`
+	// TopUp offers the topup_open button on the episode's message: actions
+	// were on when it opened.
+	TopUp bool `json:"top_up,omitempty"`
 	// Opened and Ended bound the episode; Ended is zero while it lasts.
 	Opened time.Time `json:"opened"`
 	Ended  time.Time `json:"ended,omitzero"`

@@ -20,7 +20,7 @@ import (
 
 // The top-up modal's identifiers.
 const (
-	TopUpOpenActionID = "topup_open"
+	TopUpOpenActionID = render.ActionTopUpOpen
 	TopUpCallbackID   = "topup_modal"
 	topUpBlockID      = "minutes"
 	topUpInputID      = "minutes"
@@ -28,12 +28,6 @@ const (
 
 // spendWindow is how far back the suggestion looks: a week of spend.
 const spendWindow = 7 * 24 * time.Hour
-
-// TopUpButton is the button that opens the top-up modal for an org.
-func TopUpButton(orgID int64) *slack.ButtonBlockElement {
-	return slack.NewButtonBlockElement(TopUpOpenActionID, strconv.FormatInt(orgID, 10),
-		slack.NewTextBlockObject(slack.PlainTextType, "Top up…", false, false))
-}
 
 // TopUpModal is the modal for the topup_open click on the org orgValue
 // (the button's value) on the alert at. It reads the store only, so it can

@@ -31,17 +31,20 @@ import (
 // transaction. A reminder of a snoozed episode is not sent: it only
 // updates the figures its message shows.
 func PlanEpisodes(events []alerts.Event, polledAt time.Time, open map[string]store.Episode) ([]store.Outgoing, []store.EpisodeWrite, error) {
-	return planChannel(events, polledAt, open, "")
+	return planChannel(events, polledAt, open, "", false)
 }
 
 // PlanRouted is PlanEpisodes for events routed to channels: channels names
 // the channels an event goes to (none: the default channel, ""). Each
 // channel gets its own cards, digest and episodes; an episode in a routed
 // channel is filed under its key and the channel (EpisodeKey).
+//
+// topUp offers the topup_open button on the low-balance episodes it opens
+// (actions are on).
 func PlanRouted(events []alerts.Event, polledAt time.Time, open map[string]store.Episode,
-	channels func(*alerts.Event) []string) ([]store.Outgoing, []store.EpisodeWrite, error) {
+	channels func(*alerts.Event) []string, topUp bool) ([]store.Outgoing, []store.EpisodeWrite, error) {
 	if channels == nil {
-		return PlanEpisodes(events, polledAt, open)
+		return planChannel(events, polledAt, open, "", topUp)
 	}
 	var order []string
 	by := map[string][]alerts.Event{}
@@ -60,7 +63,7 @@ func PlanRouted(events []alerts.Event, polledAt time.Time, open map[string]store
 	var out []store.Outgoing
 	var writes []store.EpisodeWrite
 	for _, ch := range order {
-		o, w, err := planChannel(by[ch], polledAt, open, ch)
+		o, w, err := planChannel(by[ch], polledAt, open, ch, topUp)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -92,7 +95,8 @@ func EpisodeKey(e *alerts.Event, channel string) string {
 	return key + "@" + channel
 }
 
-func planChannel(events []alerts.Event, polledAt time.Time, open map[string]store.Episode, channel string) ([]store.Outgoing, []store.EpisodeWrite, error) {
+func planChannel(events []alerts.Event, polledAt time.Time, open map[string]store.Episode, channel string,
+	topUp bool) ([]store.Outgoing, []store.EpisodeWrite, error) {
 	var (
 		top     []alerts.Event
 		replies []alerts.Event
@@ -136,7 +140,7 @@ func planChannel(events []alerts.Event, polledAt time.Time, open map[string]stor
 			top = append(top, *ev)
 			opened = append(opened, len(writes))
 			writes = append(writes, store.EpisodeWrite{OpenedBy: -1,
-				Episode: store.Episode{Key: key, Channel: channel, Opened: ev.Since, First: enc, Last: enc}})
+				Episode: store.Episode{Key: key, Channel: channel, Opened: ev.Since, First: enc, Last: enc, TopUp: topUp}})
 		default:
 			ep.Last = enc
 			if ev.Reminder {
@@ -167,7 +171,7 @@ func planChannel(events []alerts.Event, polledAt time.Time, open map[string]stor
 	// needs no edit until something happens.
 	for i := range batches {
 		if b := &batches[i]; i < len(opens) && !b.Digest && len(opens[i]) == 1 {
-			ep := render.EpisodeView{Key: opens[i][0], First: b.Events[0], Last: b.Events[0]}
+			ep := render.EpisodeView{Key: opens[i][0], First: b.Events[0], Last: b.Events[0], TopUp: topUp}
 			if out[i].Body, err = encodeEntry(ep.Render(polledAt), entry{Events: 1, Opens: opens[i], Channel: channel}); err != nil {
 				return nil, nil, err
 			}
@@ -232,7 +236,7 @@ func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []
 
 // episodeMessage renders an episode's message from its record.
 func episodeMessage(ep *store.Episode, now time.Time) (render.Message, error) {
-	v := render.EpisodeView{Key: ep.Key, Reminders: ep.Reminders,
+	v := render.EpisodeView{Key: ep.Key, Reminders: ep.Reminders, TopUp: ep.TopUp,
 		SnoozedBy: ep.Snooze.Name, SnoozedUntil: ep.Snooze.Until, UntilEnd: ep.Snooze.UntilEnd,
 		AckedBy: ep.Ack.Name, AckedAt: ep.Ack.At}
 	if ep.Snooze.By != "" && v.SnoozedBy == "" {

@@ -35,6 +35,9 @@ type Config struct {
 	// Channels, if set, routes each event to channels (see
 	// delivery.PlanRouted); none, or nil Channels, is the default channel.
 	Channels func(*alerts.Event) []string
+	// TopUp offers the topup_open button on low-balance episodes: actions
+	// are on.
+	TopUp bool
 	// MaxRetryAfter caps how long a 429's Retry-After keeps polls from
 	// asking the API; default DefaultMaxRetryAfter. Callers set it to at
 	// least their poll interval. A vendor asking for a week must not
@@ -292,7 +295,7 @@ func (p *Poller) pollLocked(ctx context.Context, mode pollMode) (Result, error) 
 	if err != nil {
 		return res, err
 	}
-	if commit.Messages, commit.Episodes, err = delivery.PlanRouted(res.Events, polledAt, open, p.cfg.Channels); err != nil {
+	if commit.Messages, commit.Episodes, err = delivery.PlanRouted(res.Events, polledAt, open, p.cfg.Channels, p.cfg.TopUp); err != nil {
 		return res, err
 	}
 	written, err := p.cfg.Store.Commit(commit)

@@ -114,6 +114,9 @@ const (
 	// ActionAck records who has an episode in hand; its value is the
 	// episode's key.
 	ActionAck = "ack"
+	// ActionTopUpOpen starts a top-up of the org in its value (a modal
+	// asking how many minutes); only on low balances, with actions on.
+	ActionTopUpOpen = "topup_open"
 )
 
 // AlertKey identifies a one-off alert for its ack button: "alert/", its
@@ -194,6 +197,11 @@ func episodeActions(k kind, ep *EpisodeView) *block {
 		case ActionSnooze:
 			acts = append(acts, button{actionID: id, label: "Snooze reminders", options: snoozeOptions[:],
 				hint: "[snooze " + orgHint + " 1d]"})
+		case ActionTopUpOpen:
+			if ep.TopUp && ep.First.Org.ID != 0 {
+				acts = append(acts, button{actionID: id, label: "Top up…", value: strconv.FormatInt(ep.First.Org.ID, 10),
+					hint: "[/topup " + orgHint + " MINUTES]"})
+			}
 		case ActionAck:
 			if ep.AckedBy == "" {
 				acts = append(acts, button{actionID: id, label: "Acknowledge", value: ep.Key, hint: "[ack " + orgHint + "]"})

@@ -34,6 +34,8 @@ type EpisodeView struct {
 	// AckedBy, a person's name, acknowledged the episode at AckedAt.
 	AckedBy string
 	AckedAt time.Time
+	// TopUp offers the topup_open button on a low balance: actions are on.
+	TopUp bool
 }
 
 // Render writes the episode's message as of now.

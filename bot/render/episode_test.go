@@ -33,6 +33,8 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 			SnoozedBy: "maria", UntilEnd: true},
 			[]string{"Balance recovered", "$1,500.00", "2 reminders so far", "Ended"}},
 		{"an outage shows since when", render.EpisodeView{Key: "k", First: outage, Last: outage}, []string{"outage", "Since 2026-11-27 15:50 UTC"}},
+		{"a low balance offers a top-up when actions are on", render.EpisodeView{Key: "k", First: first, Last: first, TopUp: true},
+			[]string{`"action_id":"topup_open","value":"4002"`, `"action_id":"snooze"`}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +46,7 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 					t.Errorf("the message does not say %q: %s", s, blocks)
 				}
 			}
-			golden(t, "episode_"+[]string{"opened", "reminded_snoozed_acked", "snoozed_until_recovered", "recovered", "outage"}[i], m)
+			golden(t, "episode_"+[]string{"opened", "reminded_snoozed_acked", "snoozed_until_recovered", "recovered", "outage", "opened_with_topup"}[i], m)
 		})
 	}
 }

@@ -42,7 +42,7 @@ func kindOf(k alerts.Kind) (kind, bool) {
 	case alerts.LowBalance:
 		return kind{emoji: "⚠️", title: "Low balance", reminder: "Still low balance", one: "low balance", many: "low balance",
 			summary: lowBalanceSummary, notify: lowBalanceNotification, sentence: lowBalanceSentence, fields: figureFields,
-			actions: []string{ActionSnooze, ActionAck}}, true
+			actions: []string{ActionTopUpOpen, ActionSnooze, ActionAck}}, true
 	case alerts.BalanceRecovered:
 		return kind{emoji: "✅", title: "Balance recovered", one: "recovered", many: "recovered",
 			summary: recoveredSummary, notify: recoveredNotification, sentence: recoveredSentence, fields: figureFields}, true

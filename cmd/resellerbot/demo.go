@@ -78,7 +78,7 @@ func cmdDemo(ctx context.Context, args []string, e env) error {
 	console.UseEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
 	firstPoll := make(chan struct{})
 	var once sync.Once
-	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log,
+	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log, TopUp: true,
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
 				cmds.SetSnapshot(r.Snapshot)

@@ -82,6 +82,7 @@ func runBot(ctx context.Context, cfg *config.Config, log *slog.Logger, hooks *ru
 	app.HandleEpisodes(&bot.Episodes{Store: st, Changed: deliverer.Kick})
 	poller := poll.New(poll.Config{Fetcher: client, Store: st, Rules: rules, Logger: log, Channels: routes(cfg),
 		MaxRetryAfter: max(cfg.Poll.Interval.D(), poll.DefaultMaxRetryAfter),
+		TopUp:         len(cfg.Actions.AllowedUserIDs) > 0,
 		OnPoll: func(r poll.Result) {
 			if r.Snapshot != nil {
 				cmds.SetSnapshot(r.Snapshot)

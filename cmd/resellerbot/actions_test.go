@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/resellerbot/resellerbot/bot/slacktest"
 	"github.com/resellerbot/resellerbot/internal/config"
 	"github.com/resellerbot/resellerbot/omni/omnitest"

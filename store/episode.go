@@ -45,6 +45,8 @@ type Episode struct {
 	// TopUp offers the topup_open button on the episode's message: actions
 	// were on when it opened.
 	TopUp bool `json:"top_up,omitempty"`
+	// ToppedUp is the last top-up made from Slack while the episode lasted.
+	ToppedUp ToppedUp `json:"topped_up,omitzero"`
 	// Opened and Ended bound the episode; Ended is zero while it lasts.
 	Opened time.Time `json:"opened"`
 	Ended  time.Time `json:"ended,omitzero"`
@@ -61,6 +63,16 @@ type Episode struct {
 	// version it shows.
 	Version uint64 `json:"version"`
 	Edited  uint64 `json:"edited"`
+}
+
+// ToppedUp is a top-up someone made from Slack for an episode's org: its
+// message says who, what and when.
+type ToppedUp struct {
+	// By is the Slack user ID, Name their name.
+	By, Name string
+	// What is the top-up in words ("100 minutes").
+	What string
+	At   time.Time
 }
 
 // Snooze holds an episode's reminders back.

@@ -1,10 +1,12 @@
 package actions
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -208,8 +210,13 @@ func (a *Actions) execute(ctx context.Context, id string, rec store.AuditRecord,
 		outcome = "not done: " + errText(err)
 	}
 	m := a.settle(id, rec, p, outcome, facts)
-	if strings.HasPrefix(outcome, "done") && a.cfg.AfterChange != nil {
-		a.cfg.AfterChange()
+	if strings.HasPrefix(outcome, "done") {
+		if p.Kind == "topup" {
+			a.noteTopUp(p, rec)
+		}
+		if a.cfg.AfterChange != nil {
+			a.cfg.AfterChange()
+		}
 	}
 	return m
 }
@@ -278,4 +285,26 @@ func (a *Actions) Resolve(ctx context.Context) error {
 func appliedPlan(p plan) plan {
 	p.From, p.WasOn, p.WasExpiry = p.Limit, p.On, p.Expiry
 	return p
+}
+
+// noteTopUp tells the org's open low-balance episodes who topped it up, so
+// that their messages say so, up to the recovery the top-up brings.
+func (a *Actions) noteTopUp(p plan, rec store.AuditRecord) {
+	prefix := "low_balance/" + strconv.FormatInt(p.OrgID, 10) + "/"
+	open, err := a.cfg.Store.Episodes(func(ep *store.Episode) bool {
+		return ep.Ended.IsZero() && strings.HasPrefix(ep.Key, prefix)
+	})
+	if err != nil {
+		a.cfg.Logger.Warn("could not note the top-up on the org's alert", "org", p.OrgID, "error", err)
+		return
+	}
+	for _, ep := range open {
+		if _, err := a.cfg.Store.UpdateEpisode(ep.Key, func(ep *store.Episode) bool {
+			ep.ToppedUp = store.ToppedUp{By: rec.UserID, Name: cmp.Or(rec.UserName, rec.UserID),
+				What: strconv.Itoa(p.Minutes) + " minutes", At: a.cfg.Now()}
+			return true
+		}); err != nil {
+			a.cfg.Logger.Warn("could not note the top-up on the org's alert", "episode", ep.Key, "error", err)
+		}
+	}
 }

@@ -237,6 +237,7 @@ func markOpenings(batches []render.Batch, writes []store.EpisodeWrite, opened []
 // episodeMessage renders an episode's message from its record.
 func episodeMessage(ep *store.Episode, now time.Time) (render.Message, error) {
 	v := render.EpisodeView{Key: ep.Key, Reminders: ep.Reminders, TopUp: ep.TopUp,
+		ToppedUpBy: ep.ToppedUp.Name, ToppedUpWhat: ep.ToppedUp.What, ToppedUpAt: ep.ToppedUp.At,
 		SnoozedBy: ep.Snooze.Name, SnoozedUntil: ep.Snooze.Until, UntilEnd: ep.Snooze.UntilEnd,
 		AckedBy: ep.Ack.Name, AckedAt: ep.Ack.At}
 	if ep.Snooze.By != "" && v.SnoozedBy == "" {

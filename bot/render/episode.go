@@ -36,6 +36,10 @@ type EpisodeView struct {
 	AckedAt time.Time
 	// TopUp offers the topup_open button on a low balance: actions are on.
 	TopUp bool
+	// ToppedUpBy, a person's name, topped the org up from Slack with
+	// ToppedUpWhat ("100 minutes") at ToppedUpAt.
+	ToppedUpBy, ToppedUpWhat string
+	ToppedUpAt               time.Time
 }
 
 // Render writes the episode's message as of now.
@@ -97,6 +101,10 @@ func (ep *EpisodeView) status(now time.Time) []line {
 	}
 	if ep.AckedBy != "" {
 		lines = append(lines, line{txt("👀 Acknowledged by "), person(ep.AckedBy), txt(" " + ago(ep.AckedAt, now))})
+	}
+	if ep.ToppedUpBy != "" {
+		lines = append(lines, line{txt("💳 Topped up by "), person(ep.ToppedUpBy),
+			txt(" with " + ep.ToppedUpWhat + " " + ago(ep.ToppedUpAt, now))})
 	}
 	return lines
 }

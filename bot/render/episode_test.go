@@ -33,6 +33,9 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 			SnoozedBy: "maria", UntilEnd: true},
 			[]string{"Balance recovered", "$1,500.00", "2 reminders so far", "Ended"}},
 		{"an outage shows since when", render.EpisodeView{Key: "k", First: outage, Last: outage}, []string{"outage", "Since 2026-11-27 15:50 UTC"}},
+		{"a recovered low balance says who topped it up", render.EpisodeView{Key: "k", First: first, Last: recovered,
+			ToppedUpBy: "ana", ToppedUpWhat: "250 minutes", ToppedUpAt: now.Add(-2 * time.Minute)},
+			[]string{"Topped up by @ana with 250 minutes 2 minutes ago", "Balance recovered"}},
 		{"a low balance offers a top-up when actions are on", render.EpisodeView{Key: "k", First: first, Last: first, TopUp: true},
 			[]string{`"action_id":"topup_open","value":"4002"`, `"action_id":"snooze"`}},
 	}
@@ -46,7 +49,7 @@ func TestEpisodeMessagesMatchGoldenFiles(t *testing.T) {
 					t.Errorf("the message does not say %q: %s", s, blocks)
 				}
 			}
-			golden(t, "episode_"+[]string{"opened", "reminded_snoozed_acked", "snoozed_until_recovered", "recovered", "outage", "opened_with_topup"}[i], m)
+			golden(t, "episode_"+[]string{"opened", "reminded_snoozed_acked", "snoozed_until_recovered", "recovered", "outage", "recovered_topped_up", "opened_with_topup"}[i], m)
 		})
 	}
 }

@@ -396,6 +396,17 @@ func TestActionTopUpPollsAtOnceSoTheLowBalanceRecovers(t *testing.T) {
 		t.Fatalf("top-up: %s", a)
 	}
 	h.auditPosted("Balance recovered", "Beta Co")
+	// The episode's message, recovered, says who topped it up.
+	var parent slacktest.Message
+	for _, m := range h.slack.Messages(slacktest.DefaultChannel) {
+		if strings.HasPrefix(m.Text, "Low balance: Beta Co") {
+			parent = m
+		}
+	}
+	h.waitFor("the alert to say who topped it up", func() bool {
+		b := string(h.message(parent.TS).Blocks)
+		return strings.Contains(b, "Topped up by @") && strings.Contains(b, "250 minutes") && strings.Contains(b, "Balance recovered")
+	})
 }
 
 func TestActionTopUpOpenButtonOpensAModalThatPreviews(t *testing.T) {

@@ -1,11 +1,9 @@
 package daily_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,43 +21,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 var now = rendertest.Now()
 
-// golden compares v, as indented JSON, with testdata/golden/NAME.json, or
-// rewrites the file with -update.
-func golden(t *testing.T, name string, v any) {
-	t.Helper()
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/daily -update to create it)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (go test ./bot/daily -run %s -update rewrites it):\n%s", path, t.Name(), out.String())
-	}
-}
+func golden(t *testing.T, name string, v any) { t.Helper(); rendertest.Golden(t, *update, name, v) }
 
-func messageJSON(t *testing.T, m render.Message) any {
-	return struct {
-		Text   string          `json:"text"`
-		Blocks json.RawMessage `json:"blocks"`
-		Plain  []string        `json:"plain"`
-	}{m.Text, rendertest.BlocksJSON(t, m), strings.Split(strings.TrimRight(m.Plain, "\n"), "\n")}
-}
+func messageJSON(t *testing.T, m render.Message) any { return rendertest.MessageJSON(t, m) }
 
 // spend says how much an org's balance falls each hour.
 type spend map[int64]float64

@@ -1,11 +1,7 @@
 package render_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,39 +16,10 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 var now = rendertest.Now()
 
 // golden compares a rendered message with testdata/golden/NAME.json, or
-// rewrites the file with -update. The file holds the notification text,
-// the Block Kit JSON as Slack receives it, and the console's plain text.
+// rewrites the file with -update, and checks it against Slack's limits.
 func golden(t *testing.T, name string, m render.Message) {
 	t.Helper()
-	blocks := rendertest.BlocksJSON(t, m)
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(struct {
-		Text   string          `json:"text"`
-		Blocks json.RawMessage `json:"blocks"`
-		Plain  []string        `json:"plain"`
-	}{m.Text, blocks, strings.Split(strings.TrimRight(m.Plain, "\n"), "\n")}); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot/render -update to create it)", err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (go test ./bot/render -run %s -update rewrites it):\n%s", path, t.Name(), out.String())
-	}
+	rendertest.Golden(t, *update, name, rendertest.MessageJSON(t, m))
 	rendertest.CheckLimits(t, m)
 }
 

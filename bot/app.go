@@ -28,7 +28,6 @@ type App struct {
 	routes    interactions
 	guests    *guests
 	after     AfterCommand
-	hooks     commandHooks
 }
 
 // NewApp returns an App answering with commands.
@@ -201,12 +200,12 @@ func (a *App) slashCommand(ctx context.Context, client *socketmode.Client, req s
 		return
 	}
 	log.Info("command")
-	if h := a.hooks.command(cmd.Command); h != nil {
+	if h := a.routes.command(cmd.Command); h != nil {
 		a.hookedCommand(ctx, client, req, cmd, h)
 		return
 	}
 	msgs := a.commands.Handle(cmd.Command, cmd.Text)
-	if h := a.hooks.helpHandler(); h != nil && isHelp(cmd.Command, cmd.Text) {
+	if h := a.routes.helpHandler(); h != nil && isHelp(cmd.Command, cmd.Text) {
 		msgs = append(msgs, h(ctx, cmd.UserID))
 	}
 	first, rest := msgs[0], msgs[1:]

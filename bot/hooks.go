@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"strings"
-	"sync"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -27,42 +26,34 @@ type CommandHandler func(ctx context.Context, c Command) []render.Message
 // HelpHandler adds to the help answer, for the user asking.
 type HelpHandler func(ctx context.Context, userID string) render.Message
 
-// commandHooks route slash commands to handlers other than the
-// read-only commands.Commands. Registration happens before Run.
-type commandHooks struct {
-	mu       sync.Mutex
-	handlers map[string]CommandHandler
-	help     HelpHandler
-}
-
 // HandleCommand routes the slash command name ("/topup") to h instead of
 // the read-only commands. Register handlers before Run.
 func (a *App) HandleCommand(name string, h CommandHandler) {
-	a.hooks.mu.Lock()
-	defer a.hooks.mu.Unlock()
-	if a.hooks.handlers == nil {
-		a.hooks.handlers = map[string]CommandHandler{}
+	a.routes.mu.Lock()
+	defer a.routes.mu.Unlock()
+	if a.routes.commands == nil {
+		a.routes.commands = map[string]CommandHandler{}
 	}
-	a.hooks.handlers[strings.ToLower(name)] = h
+	a.routes.commands[strings.ToLower(name)] = h
 }
 
 // HandleHelp adds h's answer after the help of the read-only commands.
 func (a *App) HandleHelp(h HelpHandler) {
-	a.hooks.mu.Lock()
-	defer a.hooks.mu.Unlock()
-	a.hooks.help = h
+	a.routes.mu.Lock()
+	defer a.routes.mu.Unlock()
+	a.routes.help = h
 }
 
-func (h *commandHooks) command(name string) CommandHandler {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.handlers[strings.ToLower(name)]
+func (r *interactions) command(name string) CommandHandler {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.commands[strings.ToLower(name)]
 }
 
-func (h *commandHooks) helpHandler() HelpHandler {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.help
+func (r *interactions) helpHandler() HelpHandler {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.help
 }
 
 // isHelp reports whether the read-only commands answer text with help.

@@ -71,13 +71,17 @@ type SubmitHandler func(ctx context.Context, s Submission) *slack.ViewSubmission
 // HomeHandler publishes a user's Home tab when they open it.
 type HomeHandler func(ctx context.Context, userID string)
 
-// interactions routes interactive and events_api envelopes to handlers by
-// action_id and callback_id. Registration happens before Run; lookups after.
+// interactions routes what users do to handlers: clicks by action_id,
+// modal submissions by callback_id, Home-tab opens, and the slash commands
+// that package commands does not answer (hooks.go). Registration happens
+// before Run; lookups after.
 type interactions struct {
-	mu      sync.Mutex
-	clicks  map[string]ClickHandler
-	submits map[string]SubmitHandler
-	home    HomeHandler
+	mu       sync.Mutex
+	clicks   map[string]ClickHandler
+	submits  map[string]SubmitHandler
+	home     HomeHandler
+	commands map[string]CommandHandler
+	help     HelpHandler
 	// seen remembers recent envelope IDs, so a redelivered envelope (Slack
 	// resends one whose ack it did not see in time) acts once.
 	seen *recent
